@@ -1,0 +1,437 @@
+"""Structural pre-scan of JSON documents: nesting depth and long-string removal.
+
+Two jobs, both done with byte searches at ``memchr`` speed rather than a Python loop over
+every byte:
+
+* :func:`max_depth` / :func:`exceeds_depth` bound the bracket nesting of a document before a
+  recursive parser sees it.
+* :func:`prescan` validates the content of every *long* string (typically the multi-megabyte
+  base64 ``b64_json`` of an image response) in bulk and returns the document with those
+  contents removed. Parsing that small remainder with msgspec then validates everything else
+  (structure, numbers, keys, short strings) exactly as parsing the original would, without
+  ever allocating the huge strings.
+
+String boundaries are found with :meth:`bytes.find`: a string starts at a quote found outside
+strings and ends at the first following quote preceded by an even number of backslashes. In a
+valid document that is exactly the JSON tokenisation; in an invalid one the remainder is
+invalid too, so validity is preserved either way.
+
+The bulk validation of a long string uses numpy when it is importable (a single ``int8``
+minimum finds control characters and non-ASCII bytes, ``bytes.find`` finds backslashes) and
+otherwise msgspec (decoding the quoted span to :class:`msgspec.Raw` validates control
+characters and escapes without building a ``str``). Both paths accept and reject exactly the
+same strings and report the same error position. numpy is imported on first use only.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.util
+import re
+from types import ModuleType
+
+import msgspec
+
+__all__ = [
+    "HAVE_NUMPY",
+    "MAX_DEPTH",
+    "ScanError",
+    "default_max_strings",
+    "exceeds_depth",
+    "max_depth",
+    "prescan",
+]
+
+MAX_DEPTH: int = 128
+"""Documented nesting bound of the library (arrays and objects, outermost level is 1)."""
+
+
+def _numpy_installed() -> bool:
+    try:
+        return importlib.util.find_spec("numpy") is not None
+    except (ImportError, ValueError):  # pragma: no cover - broken or shadowed installation
+        return False
+
+
+HAVE_NUMPY: bool = _numpy_installed()
+"""Whether numpy is installed; it is imported lazily, the first time a long string is seen."""
+
+_use_numpy: bool = True
+"""Switch for tests and benchmarks: ``False`` forces the pure msgspec validation path."""
+
+_QUOTE = b'"'
+_BACKSLASH = b"\\"
+_BACKSLASH_BYTE = 0x5C
+_OPENERS = (b"[", b"{")
+_OPENER_BYTES = frozenset(b"[{")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_BRACKET_RUNS = re.compile(rb"[\[{]+|[\]}]+")
+_HEX4 = re.compile(rb"[0-9A-Fa-f]{4}")
+_SIMPLE_ESCAPES = frozenset(b'"\\/bfnrt')
+_U = 0x75  # "u"
+_CONTROL_BYTES = tuple(bytes((b,)) for b in range(0x20))
+_RAW_DECODER = msgspec.json.Decoder(msgspec.Raw)
+# After this many escapes checked one by one in Python, the rest of a long string is
+# checked by msgspec in C (dense escapes such as PHP's "\/" in base64).
+_ESCAPES_IN_PYTHON = 32
+
+
+class ScanError(Exception):
+    """Invalid JSON content found by the pre-scan.
+
+    Attributes:
+        reason: What is wrong, for a person, such as
+            ``"control character U+0001 inside a string"``.
+        pos: Byte offset of the offending byte (or of the backslash starting an invalid
+            escape) in the original buffer.
+    """
+
+    reason: str
+    pos: int
+
+    def __init__(self, reason: str, pos: int) -> None:
+        super().__init__(reason, pos)
+        self.reason = reason
+        self.pos = pos
+
+    def __str__(self) -> str:
+        return f"{self.reason} (byte {self.pos})"
+
+
+@functools.cache
+def _load_numpy() -> ModuleType | None:
+    """Import numpy once; None when it is missing or broken."""
+    try:
+        return importlib.import_module("numpy")
+    except ImportError:  # pragma: no cover - depends on the installation
+        return None
+
+
+def _numpy() -> ModuleType | None:
+    """The numpy module when the vectorised path is available and enabled, else None."""
+    if not (HAVE_NUMPY and _use_numpy):
+        return None
+    return _load_numpy()
+
+
+# --------------------------------------------------------------------------------------------
+# String boundaries
+# --------------------------------------------------------------------------------------------
+
+
+def _odd_backslashes(buf: bytes, end: int, lo: int) -> bool:
+    """Whether the run of backslashes ending just before ``end`` (not before ``lo``) is odd."""
+    count = 0
+    j = end
+    while j > lo:
+        k = max(lo, j - 64)
+        chunk = buf[k:j]
+        kept = len(chunk.rstrip(_BACKSLASH))
+        count += (j - k) - kept
+        if kept:
+            break
+        j = k
+    return count % 2 == 1
+
+
+def _string_end(buf: bytes, q: int) -> int:
+    """Index of the quote closing the string opened at ``q``, or -1 when unterminated."""
+    find = buf.find
+    c = find(_QUOTE, q + 1)
+    while c >= 0 and buf[c - 1] == _BACKSLASH_BYTE and _odd_backslashes(buf, c, q + 1):
+        c = find(_QUOTE, c + 1)
+    return c
+
+
+# --------------------------------------------------------------------------------------------
+# Nesting depth
+# --------------------------------------------------------------------------------------------
+
+
+def max_depth(buf: bytes, stop_above: int | None = None) -> int:
+    """Exact maximum nesting depth of brackets (``[`` and ``{``) outside strings.
+
+    Strings are skipped with :meth:`bytes.find`; a quote preceded by an odd number of
+    backslashes is escaped. An unterminated string ends the scan (its content is not
+    counted). Bracket kinds are not matched against each other, and a closing bracket at depth
+    0 is ignored (the depth never goes negative), so the result is an upper bound of what a
+    parser would recurse through. No recursion: 100,000 nested brackets are fine.
+
+    Args:
+        buf: The JSON document.
+        stop_above: When given, return as soon as the depth exceeds it (the value returned is
+            then only known to be greater than ``stop_above``).
+
+    Returns:
+        The maximum depth; 0 for a document without brackets.
+    """
+    depth = 0
+    best = 0
+    pos = 0
+    n = len(buf)
+    find = buf.find
+    while pos < n:
+        q = find(_QUOTE, pos)
+        end = n if q < 0 else q
+        if end > pos:
+            brackets = buf[pos:end].translate(None, _NOT_BRACKETS)
+            if brackets:
+                for run in _BRACKET_RUNS.findall(brackets):
+                    if run[0] in _OPENER_BYTES:
+                        depth += len(run)
+                        if depth > best:
+                            best = depth
+                            if stop_above is not None and best > stop_above:
+                                return best
+                    else:
+                        depth = max(depth - len(run), 0)
+        if q < 0:
+            break
+        c = _string_end(buf, q)
+        if c < 0:
+            break
+        pos = c + 1
+    return best
+
+
+def exceeds_depth(buf: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether the bracket nesting of ``buf`` is deeper than ``limit``.
+
+    Cheap in the common cases: a document of at most ``limit`` bytes, or with at most
+    ``limit`` opening brackets in total (counted with :meth:`bytes.find`, stopping after
+    ``limit + 1``), cannot be deeper. Only otherwise is :func:`max_depth` run. For a large
+    body, prefer calling this on the :func:`prescan` remainder, which has the same depth.
+
+    Args:
+        buf: The JSON document.
+        limit: The deepest nesting allowed.
+
+    Returns:
+        True when some bracket outside strings is nested more than ``limit`` levels deep.
+    """
+    if len(buf) <= limit:
+        return False
+    find = buf.find
+    count = 0
+    for opener in _OPENERS:
+        i = find(opener)
+        while i >= 0:
+            count += 1
+            if count > limit:
+                return max_depth(buf, stop_above=limit) > limit
+            i = find(opener, i + 1)
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# Validation of a long string's content buf[start:end]
+# --------------------------------------------------------------------------------------------
+
+
+def _walk_escapes(buf: bytes, i: int, end: int, limit: int | None) -> tuple[int, str | None]:
+    """Check the escapes of ``buf[i:end]``, where ``buf[i]`` is a backslash starting one.
+
+    Returns:
+        ``(-1, None)`` when every escape is valid; ``(pos, reason)`` for the first invalid
+        escape (``pos`` is its backslash); ``(pos, None)`` when ``limit`` escapes were checked
+        and ``pos`` is the next backslash still to check.
+    """
+    find = buf.find
+    checked = 0
+    while i >= 0:
+        if limit is not None and checked >= limit:
+            return i, None
+        checked += 1
+        ch = buf[i + 1]  # the closing quote is unescaped, so i + 1 < end
+        if ch in _SIMPLE_ESCAPES:
+            i = find(_BACKSLASH, i + 2, end)
+            continue
+        if ch != _U:
+            return i, f"invalid escape {buf[i : i + 2]!r} inside a string"
+        if i + 6 > end or _HEX4.fullmatch(buf, i + 2, i + 6) is None:
+            return i, f"invalid \\u escape {buf[i : min(i + 6, end)]!r} inside a string"
+        code = int(buf[i + 2 : i + 6], 16)
+        if 0xDC00 <= code <= 0xDFFF:
+            return i, f"unpaired UTF-16 surrogate {buf[i : i + 6]!r} inside a string"
+        if 0xD800 <= code <= 0xDBFF:
+            low = i + 6
+            if (
+                low + 6 > end
+                or buf[low : low + 2] != b"\\u"
+                or _HEX4.fullmatch(buf, low + 2, low + 6) is None
+                or not 0xDC00 <= int(buf[low + 2 : low + 6], 16) <= 0xDFFF
+            ):
+                return i, f"unpaired UTF-16 surrogate {buf[i : i + 6]!r} inside a string"
+            i = find(_BACKSLASH, low + 6, end)
+        else:
+            i = find(_BACKSLASH, i + 6, end)
+    return -1, None
+
+
+def _utf8_error(buf: bytes, start: int, end: int) -> tuple[int, str] | None:
+    """First invalid UTF-8 sequence of ``buf[start:end]`` as ``(pos, reason)``, or None."""
+    try:
+        str(memoryview(buf)[start:end], "utf-8")
+    except UnicodeDecodeError as exc:
+        return start + exc.start, f"invalid UTF-8 inside a string ({exc.reason})"
+    return None
+
+
+def _raise_first_error(buf: bytes, start: int, end: int, check_utf8: bool) -> None:
+    """Raise :class:`ScanError` for the first invalid byte of the content ``buf[start:end]``.
+
+    Used once a fast check has failed; slow but exact, and the same for both paths.
+    """
+    errors: list[tuple[int, str]] = []
+    find = buf.find
+    limit = end
+    for code, byte in enumerate(_CONTROL_BYTES):
+        p = find(byte, start, limit)
+        if p >= 0:
+            limit = p
+            errors.append((p, f"control character U+{code:04X} inside a string"))
+    first_backslash = find(_BACKSLASH, start, end)
+    if first_backslash >= 0:
+        p, reason = _walk_escapes(buf, first_backslash, end, None)
+        if reason is not None:
+            errors.append((p, reason))
+    if check_utf8:
+        utf8 = _utf8_error(buf, start, end)
+        if utf8 is not None:
+            errors.append(utf8)
+    if errors:
+        pos, reason = min(errors)
+        raise ScanError(reason, pos)
+    # Only reachable if msgspec rejected what the checks above accept.
+    raise ScanError("invalid string", start - 1)  # pragma: no cover
+
+
+def _validate_numpy(np: ModuleType, buf: bytes, start: int, end: int, check_utf8: bool) -> None:
+    """Validate ``buf[start:end]`` with numpy reductions and :meth:`bytes.find`."""
+    view = np.frombuffer(buf, np.int8, end - start, start)
+    # As int8, bytes >= 0x80 are negative: one reduction finds control and non-ASCII bytes.
+    if np.minimum.reduce(view) < 0x20 and (
+        np.minimum.reduce(view.view(np.uint8)) < 0x20
+        or (check_utf8 and _utf8_error(buf, start, end) is not None)
+    ):
+        _raise_first_error(buf, start, end, check_utf8)
+    backslash = buf.find(_BACKSLASH, start, end)
+    if backslash < 0:
+        return
+    pos, reason = _walk_escapes(buf, backslash, end, _ESCAPES_IN_PYTHON)
+    if reason is not None:
+        _raise_first_error(buf, start, end, check_utf8)
+    if pos >= 0:  # many escapes: let msgspec check the rest of the string in C
+        try:
+            _RAW_DECODER.decode(memoryview(buf)[start - 1 : end + 1])
+        except msgspec.DecodeError:
+            _raise_first_error(buf, start, end, check_utf8)
+
+
+def _validate_msgspec(buf: bytes, start: int, end: int, check_utf8: bool, ascii_doc: bool) -> None:
+    """Validate ``buf[start:end]`` with msgspec (and a UTF-8 decode unless all ASCII)."""
+    try:
+        _RAW_DECODER.decode(memoryview(buf)[start - 1 : end + 1])
+    except msgspec.DecodeError:
+        _raise_first_error(buf, start, end, check_utf8)
+    if check_utf8 and not ascii_doc and _utf8_error(buf, start, end) is not None:
+        _raise_first_error(buf, start, end, check_utf8)
+
+
+# --------------------------------------------------------------------------------------------
+# Long-string removal
+# --------------------------------------------------------------------------------------------
+
+
+def default_max_strings(size: int) -> int:
+    """Default budget of short strings :func:`prescan` steps over for a ``size``-byte body.
+
+    Stepping over a string costs a few hundred nanoseconds of Python, about what msgspec
+    needs to parse a kilobyte; the budget keeps the worst case (a body made of many short
+    strings) within a fraction of a full parse.
+    """
+    return 64 + size // 4096
+
+
+def prescan(
+    buf: bytes,
+    *,
+    min_len: int = 4096,
+    check_utf8: bool = True,
+    max_strings: int | None = None,
+) -> bytes | None:
+    r"""Remove and validate the content of every long string of a JSON document.
+
+    Every string whose raw content (between the quotes, escapes undecoded) is at least
+    ``min_len`` bytes long is validated in bulk and its content removed, quotes kept
+    (``"AAAA...":`` becomes ``"":``). The content must have:
+
+    * no raw byte below 0x20 (JSON forbids unescaped control characters),
+    * only valid escapes: ``\"`` ``\\`` ``\/`` ``\b`` ``\f`` ``\n`` ``\r`` ``\t``
+      and ``\u`` with 4 hex digits, UTF-16 surrogates properly paired (as msgspec requires),
+    * when ``check_utf8``, valid UTF-8 (strict, as Python and msgspec decode it).
+
+    Everything else, short strings included, is copied verbatim, so parsing the remainder
+    with msgspec validates the structure, numbers, keys and short strings exactly as parsing
+    ``buf`` would. An unterminated string is left in place, so the parser reports the
+    truncation.
+
+    Args:
+        buf: The JSON document (``bytes``; convert other buffers first).
+        min_len: Raw content length from which a string is removed (at least 1).
+        check_utf8: Also validate the UTF-8 of removed contents (msgspec does not when it
+            skips a string, but does when it decodes one).
+        max_strings: How many short strings to step over before giving up and returning
+            None, because the scan would then cost more than it saves. Defaults to
+            :func:`default_max_strings` of ``len(buf)``.
+
+    Returns:
+        The remainder, or None when no string was removed (no string of ``min_len`` bytes or
+        more, or ``max_strings`` exceeded): the caller then parses ``buf`` itself.
+
+    Raises:
+        ScanError: A removed content is invalid; ``pos`` is its first invalid byte. Contents
+            are checked in document order, so a syntax error located before that string is
+            reported by the parser only once ``buf`` itself is parsed.
+    """
+    min_len = max(min_len, 1)
+    size = len(buf)
+    if size < min_len + 2:
+        return None
+    budget = default_max_strings(size) if max_strings is None else max_strings
+    np = _numpy()
+    ascii_doc: bool | None = None
+    find = buf.find
+    mv = memoryview(buf)
+    pieces: list[memoryview] = []
+    copied = 0
+    pos = 0
+    short = 0
+    while True:
+        q = find(_QUOTE, pos)
+        if q < 0:
+            break
+        c = find(_QUOTE, q + 1)
+        while c >= 0 and buf[c - 1] == _BACKSLASH_BYTE and _odd_backslashes(buf, c, q + 1):
+            c = find(_QUOTE, c + 1)
+        if c < 0:
+            break  # unterminated: left for the parser to report
+        if c - q - 1 >= min_len:
+            if np is not None:
+                _validate_numpy(np, buf, q + 1, c, check_utf8)
+            else:
+                if ascii_doc is None:
+                    ascii_doc = not check_utf8 or buf.isascii()
+                _validate_msgspec(buf, q + 1, c, check_utf8, ascii_doc)
+            pieces.append(mv[copied : q + 1])
+            copied = c
+        else:
+            short += 1
+            if short > budget:
+                return None
+        pos = c + 1
+    if not pieces:
+        return None
+    pieces.append(mv[copied:])
+    return b"".join(pieces)
