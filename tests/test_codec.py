@@ -465,7 +465,7 @@ class TestLines:
             UsageCodec().decode_lines(buf)
         assert info.value.lineno == 3
         assert info.value.path == "$.inputTokensDetails.textTokens"
-        assert "line 3" in str(info.value)
+        assert "line 3:" in str(info.value)
 
     def test_strict_lines_name_the_negative_line(self) -> None:
         """strict decode_lines reports the line of a negative count."""

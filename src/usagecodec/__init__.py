@@ -35,6 +35,8 @@ from ._models import (
     PostV2ProxyImagesVariationsUsage,
     Usage,
 )
+from ._stream import UsageReader, read_usages, summarize
+from ._totals import BadLine, Totals
 
 __version__ = "0.1.0"
 
@@ -42,6 +44,7 @@ __all__ = [
     "INT64_MAX",
     "INT64_MIN",
     "MAX_DEPTH",
+    "BadLine",
     "Finding",
     "Format",
     "InputTokensDetails",
@@ -49,10 +52,12 @@ __all__ = [
     "PostV2ProxyImagesVariationsInputTokensDetails",
     "PostV2ProxyImagesVariationsResponseBody",
     "PostV2ProxyImagesVariationsUsage",
+    "Totals",
     "Usage",
     "UsageCodec",
     "UsageDecodeError",
     "UsageError",
+    "UsageReader",
     "UsageValueError",
     "Wire",
     "__version__",
@@ -62,4 +67,6 @@ __all__ = [
     "encode_usage",
     "extract_usage",
     "json_schema",
+    "read_usages",
+    "summarize",
 ]

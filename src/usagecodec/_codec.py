@@ -117,6 +117,7 @@ def _translate(exc: BaseException, wire: str, fmt: str) -> UsageDecodeError:
         if m:
             pos = int(m.group(1))
             reason = reason[: m.start()]
+        reason = _humanize(reason)
     elif isinstance(exc, UnicodeError):
         reason = f"invalid UTF-8 ({exc.reason})" if hasattr(exc, "reason") else "invalid UTF-8"
     elif isinstance(exc, RecursionError):

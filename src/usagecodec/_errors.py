@@ -70,15 +70,20 @@ class UsageDecodeError(UsageError):
         where = f"at `{self.path}`"
         if self.pos is not None and self.path == "$":
             where = f"at byte {self.pos}"
+        prefix = ""
         if self.lineno is not None:
             unit = "document" if self.format == "msgpack" else "line"
-            where = f"{unit} {self.lineno}, {where}"
-        if self.source is not None:
-            where = f"{self.source}: {where}"
+            prefix = (
+                f"{self.source}:{self.lineno}: "
+                if self.source is not None
+                else f"{unit} {self.lineno}: "
+            )
+        elif self.source is not None:
+            prefix = f"{self.source}: "
         context = ", ".join(
             f"{k}={v}" for k, v in (("wire", self.wire), ("format", self.format)) if v
         )
-        return f"{self.reason} - {where}" + (f" ({context})" if context else "")
+        return f"{prefix}{self.reason} - {where}" + (f" ({context})" if context else "")
 
     def __str__(self) -> str:
         return self._render()

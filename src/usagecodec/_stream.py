@@ -1,0 +1,789 @@
+"""Streaming NDJSON: bounded-memory reading, error policies, totals, parallel summaries.
+
+Reading: a source is read in fixed-size chunks (never whole); each chunk is cut at its last
+newline and the tail carried over. A line longer than ``max_line_bytes`` is reported as bad
+and skipped without ever being held whole.
+
+Decoding: a chunk of bare usage records goes to msgspec's ``decode_lines`` with the strict
+class of the codec's dialect (no depth risk, no per-line Python work); a chunk that does not
+decode that way (a bad line, a response body, an unknown field, the other dialect) is decoded
+line by line through the full codec, so a bad line never costs a good one.
+
+Parallel: ``summarize(workers=N)`` splits files at newline boundaries into byte ranges, runs
+them in worker processes that send back :class:`Totals` (never records), and adds them up in
+file order, fixing line numbers of collected errors.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any, Literal
+
+import msgspec
+from msgspec import UNSET, Struct
+
+from . import _scan
+from ._codec import _CAUGHT, UsageCodec, Wire, _normalize
+from ._errors import UsageDecodeError
+from ._models import PostV2ProxyImagesVariationsUsage as Usage
+from ._totals import BadLine, Totals, add_amounts, batch_totals
+from ._variants import DIALECTS
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_MAX_LINE_BYTES",
+    "OnError",
+    "Source",
+    "UsageReader",
+    "read_usages",
+    "summarize",
+]
+
+OnError = Literal["raise", "skip", "collect"]
+"""What to do with a bad line: raise at once, count it, or count and keep it."""
+Source = str | os.PathLike[str] | IO[bytes]
+"""A path, ``"-"`` for standard input, or a binary file object."""
+
+DEFAULT_CHUNK_SIZE = 1 << 20
+"""Bytes read at a time (1 MiB)."""
+DEFAULT_MAX_LINE_BYTES = 64 << 20
+"""Longest line accepted (64 MiB); longer lines are bad lines, skipped in bounded memory."""
+
+_ON_ERROR = ("raise", "skip", "collect")
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Complete lines (the last one may lack its newline at end of input)."""
+
+    data: bytes
+
+
+@dataclass(frozen=True)
+class _Oversized:
+    """One line longer than the limit, skipped; ``size`` counts its bytes, newline included."""
+
+    size: int
+
+
+def _pieces(read: Callable[[int], bytes], chunk_size: int, max_line: int) -> Iterator[Any]:
+    """Cut a byte stream into chunks of whole lines and oversized-line markers."""
+    step = max(1, min(chunk_size, max_line))
+    pending = b""
+    skipping = False  # inside an oversized line, discarding up to its newline
+    skipped = 0
+    while True:
+        data = read(step)
+        if not data:
+            break
+        if skipping:
+            nl = data.find(b"\n")
+            if nl < 0:
+                skipped += len(data)
+                continue
+            yield _Oversized(skipped + nl + 1)
+            skipping, skipped = False, 0
+            data = data[nl + 1 :]
+            if not data:
+                continue
+        if pending:
+            nl = data.find(b"\n")
+            first = len(pending) + (nl if nl >= 0 else len(data))
+            if first > max_line:
+                if nl < 0:
+                    skipping, skipped, pending = True, len(pending) + len(data), b""
+                    continue
+                yield _Oversized(first + 1)
+                pending, data = b"", data[nl + 1 :]
+            else:
+                data = pending + data
+                pending = b""
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            if len(data) > max_line:
+                skipping, skipped = True, len(data)
+            else:
+                pending = data
+            continue
+        yield _Chunk(data[: cut + 1])
+        pending = data[cut + 1 :]
+        if len(pending) > max_line:
+            skipping, skipped, pending = True, len(pending), b""
+    if skipping:
+        yield _Oversized(skipped)
+    elif pending:
+        yield _Chunk(pending)
+
+
+def _count_lines(chunk: bytes) -> int:
+    # bytes.count is a scalar loop; replace() finds newlines with memchr: ~5x faster here.
+    n = len(chunk) - len(chunk.replace(b"\n", b""))
+    return n if chunk.endswith(b"\n") else n + 1
+
+
+# --- decoding one line, whatever it holds --------------------------------------------------
+
+
+def _envelope_types(at: str, usage_cls: type) -> type:
+    """Lenient Structs that reach the usage at a dotted path, skipping everything else."""
+    keys = at.split(".")
+    if not at or any(not k for k in keys):
+        raise ValueError(
+            f"at must be a dotted path of object keys, like 'response.usage', not {at!r}"
+        )
+    inner: type = usage_cls
+    for depth, key in enumerate(reversed(keys)):
+        inner = msgspec.defstruct(
+            f"_Envelope{len(keys) - depth}",
+            [("value", inner | msgspec.UnsetType, UNSET)],
+            rename={"value": key},
+            gc=False,
+        )
+    return inner
+
+
+class _LineDecoder:
+    """Decode one record: a bare usage, a response body, or an envelope (``at``)."""
+
+    def __init__(self, codec: UsageCodec, at: str | None) -> None:
+        self.codec = codec
+        self.at = at
+        self.wire = codec.wire
+        self.format = codec.format
+        if at is not None:
+            wires = ("camel", "snake") if codec.wire == "auto" else (codec.wire,)
+            self.envelopes: list[tuple[str, Any, bool]] = []
+            for name in wires:
+                dialect = DIALECTS[name]
+                for lenient in (False, True) if not codec.strict else (False,):
+                    cls = (dialect.lenient if lenient else dialect.strict)[Usage]
+                    dec: Any = msgspec.json.Decoder(_envelope_types(at, cls))
+                    self.envelopes.append((name, dec.decode, cls is not Usage))
+            self.at_keys = at.split(".")
+
+    def __call__(self, line: bytes) -> Usage | None:
+        """Return the record's usage (``None`` when it has none) or raise UsageDecodeError."""
+        if self.at is not None:
+            return self._envelope(line)
+        try:
+            return self.codec.decode(line)
+        except UsageDecodeError as usage_error:
+            if not _wrong_shape(usage_error):
+                raise  # a usage with a problem (or not JSON at all)
+            try:
+                return self.codec.extract_usage(line)
+            except UsageDecodeError as body_error:
+                # Report the error of what the line most looks like.
+                raise (usage_error if _wrong_shape(body_error) else body_error) from None
+
+    def _envelope(self, line: bytes) -> Usage | None:
+        data = _normalize(line, self.wire, self.format)
+        if _scan.exceeds_depth(data, _scan.MAX_DEPTH):
+            raise UsageDecodeError(
+                f"nesting deeper than {_scan.MAX_DEPTH} levels", wire=self.wire, format="json"
+            )
+        first: UsageDecodeError | None = None
+        for name, decode, adopt in self.envelopes:
+            try:
+                env = decode(data)
+            except _CAUGHT as exc:
+                err = _translate_envelope(exc, name)
+                if first is None or (first.path == "$" and err.path != "$"):
+                    first = err
+                continue
+            value = env
+            for _ in self.at_keys:
+                value = value.value
+                if value is UNSET:
+                    return None
+            if adopt:
+                value = _adopt(value)
+            if self.codec.strict:
+                from ._codec import _strict_checks  # noqa: PLC0415
+
+                _strict_checks(value, name, "json")
+            return value  # type: ignore[no-any-return]
+        assert first is not None
+        raise first
+
+
+_WRONG_SHAPE = (
+    "Object missing required field `totalTokens`",
+    "Object missing required field `total_tokens`",
+    "Object missing required field `created`",
+    "Object contains unknown field",
+    "Expected `object`",
+)
+
+
+def _wrong_shape(err: UsageDecodeError) -> bool:
+    """True when an error says the record is not of the kind tried (a usage, a body)."""
+    return err.path == "$" and err.reason.startswith(_WRONG_SHAPE)
+
+
+def _adopt(obj: Any) -> Usage:
+    from ._variants import ADOPT  # noqa: PLC0415
+
+    return ADOPT[Usage](obj)  # type: ignore[no-any-return]
+
+
+def _translate_envelope(exc: BaseException, wire: str) -> UsageDecodeError:
+    from ._codec import _translate  # noqa: PLC0415
+
+    return _translate(exc, wire, "json")
+
+
+# --- the reader ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Batch:
+    """What one chunk gave."""
+
+    usages: list[Usage]
+    lines: int = 0
+    records: int = 0
+    without_usage: int = 0
+    blank: int = 0
+    bad: list[BadLine] = field(default_factory=list)
+
+
+class UsageReader:
+    """Iterate over the usages of an NDJSON source, in bounded memory.
+
+    Build it with :func:`read_usages`. Iterating yields each usage; :meth:`batches` yields
+    them a chunk at a time (faster); :meth:`totals` consumes the rest and returns
+    :class:`Totals`. The counters (``lines``, ``records``, ``without_usage``, ``bad_lines``,
+    ``blank_lines``) and ``errors`` (collected bad lines) grow as the source is read.
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        *,
+        wire: Wire = "camel",
+        at: str | None = None,
+        strict: bool = False,
+        on_error: OnError = "raise",
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        name: str | None = None,
+        byte_range: tuple[int, int] | None = None,
+    ) -> None:
+        if on_error not in _ON_ERROR:
+            raise ValueError(f"on_error must be one of {', '.join(_ON_ERROR)}, not {on_error!r}")
+        if max_line_bytes < 1 or chunk_size < 1:
+            raise ValueError("max_line_bytes and chunk_size must be positive")
+        self.codec = UsageCodec(wire, "json", strict=strict)
+        self.on_error = on_error
+        self.max_line_bytes = max_line_bytes
+        self.chunk_size = chunk_size
+        self._source = source
+        self.name = name if name is not None else _source_name(source)
+        self._decode_line = _LineDecoder(self.codec, at)
+        self._fast = self._chunk_decoders() if at is None else []
+        self.lines = 0
+        self.records = 0
+        self.without_usage = 0
+        self.bad_lines = 0
+        self.blank_lines = 0
+        self.flagged = 0
+        self.bytes_read = 0
+        self.errors: list[BadLine] = []
+        self._range = byte_range
+        self._sums: tuple[Any, ...] = (0, 0, 0, 0, 0)
+
+    def _chunk_decoders(self) -> list[tuple[Callable[[bytes], list[Any]], Any]]:
+        # decode_lines of the strict classes, per dialect; the one that worked last goes first.
+        out: list[tuple[Callable[[bytes], list[Any]], Any]] = []
+        for name in ("camel", "snake") if self.codec.wire == "auto" else (self.codec.wire,):
+            cls = DIALECTS[name].strict[Usage]
+            adopt = None if cls is Usage else _adopt
+            out.append((msgspec.json.Decoder(cls).decode_lines, adopt))
+        return out
+
+    # -- iteration ---------------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[Usage]:
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[list[Usage]]:
+        """Yield the usages of each chunk as a list (the records without usage excluded)."""
+        for batch in self._run():
+            yield batch.usages
+
+    def totals(self) -> Totals:
+        """Read the rest of the source and return its :class:`Totals`."""
+        for batch in self._run():
+            flagged, t, i, o, x, m = batch_totals(batch.usages)
+            self.flagged += flagged
+            self._sums = tuple(
+                add_amounts(a, b) for a, b in zip(self._sums, (t, i, o, x, m), strict=True)
+            )
+        t, i, o, x, m = self._sums
+        return Totals(
+            self.records,
+            self.without_usage,
+            self.bad_lines,
+            self.blank_lines,
+            self.flagged,
+            t,
+            i,
+            o,
+            x,
+            m,
+            tuple(self.errors),
+        )
+
+    def _run(self) -> Iterator[_Batch]:
+        with _open(self._source) as f:
+            read = _reader(f, self) if self._range is None else _range_reader(f, *self._range)
+            lineno = 1
+            for piece in _pieces(read, self.chunk_size, self.max_line_bytes):
+                if isinstance(piece, _Oversized):
+                    batch = _Batch([], lines=1)
+                    self._bad(
+                        batch,
+                        lineno,
+                        UsageDecodeError(
+                            f"line longer than max_line_bytes ({piece.size:,} bytes > "
+                            f"{self.max_line_bytes:,})",
+                            wire=self.codec.wire,
+                            format="json",
+                        ),
+                    )
+                else:
+                    batch = self._decode_chunk(piece.data, lineno)
+                lineno += batch.lines
+                self.lines += batch.lines
+                self.records += batch.records
+                self.without_usage += batch.without_usage
+                self.blank_lines += batch.blank
+                yield batch
+
+    def _decode_chunk(self, chunk: bytes, lineno: int) -> _Batch:
+        lines = _count_lines(chunk)
+        for k, (decode_lines, adopt) in enumerate(self._fast):
+            try:
+                usages = decode_lines(chunk)
+            except _CAUGHT:
+                continue
+            if adopt is not None:
+                for u in usages:
+                    adopt(u)
+            if self.codec.strict and any(_negative(u) for u in usages):
+                break
+            if k:
+                self._fast.insert(0, self._fast.pop(k))
+            return _Batch(usages, lines=lines, records=len(usages), blank=lines - len(usages))
+        return self._decode_each(chunk, lineno, lines)
+
+    def _decode_each(self, chunk: bytes, lineno: int, lines: int) -> _Batch:
+        batch = _Batch([], lines=lines)
+        decode = self._decode_line
+        for n, line in enumerate(chunk.split(b"\n"), lineno):
+            if n - lineno == lines:
+                break  # the empty piece after the chunk's final newline
+            if not line.strip(b" \t\r"):
+                batch.blank += 1
+                continue
+            try:
+                usage = decode(line)
+            except UsageDecodeError as err:
+                self._bad(batch, n, err)
+                continue
+            if usage is None:
+                batch.without_usage += 1
+            else:
+                batch.records += 1
+                batch.usages.append(usage)
+        return batch
+
+    def _bad(self, batch: _Batch, lineno: int, err: UsageDecodeError) -> None:
+        self.bad_lines += 1
+        if self.on_error == "raise":
+            raise err.located(lineno=lineno, source=self.name) from err.__cause__
+        if self.on_error == "collect":
+            self.errors.append(BadLine(lineno, err.path, err.reason, self.name))
+
+
+def _negative(u: Usage) -> bool:
+    d = u.input_tokens_details
+    return (
+        u.total_tokens < 0
+        or u.input_tokens < 0
+        or u.output_tokens < 0
+        or d.text_tokens < 0
+        or d.image_tokens < 0
+    )
+
+
+def _source_name(source: Source) -> str | None:
+    if isinstance(source, (str, os.PathLike)):
+        return "<stdin>" if os.fspath(source) == "-" else os.fspath(source)
+    name = getattr(source, "name", None)
+    return name if isinstance(name, str) else None
+
+
+class _open:
+    """Open a path (or ``-``) for binary reading, or pass a file object through."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.file: IO[bytes] | None = None
+
+    def __enter__(self) -> IO[bytes]:
+        if isinstance(self.source, (str, os.PathLike)):
+            if os.fspath(self.source) == "-":
+                return sys.stdin.buffer
+            self.file = open(self.source, "rb")
+            return self.file
+        if isinstance(self.source, io.TextIOBase):  # type: ignore[unreachable]
+            raise TypeError("open the source in binary mode ('rb'), or pass its path")
+        return self.source
+
+    def __exit__(self, *exc: object) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
+def _reader(f: IO[bytes], reader: UsageReader) -> Callable[[int], bytes]:
+    raw_read = getattr(f, "read1", None) or f.read
+
+    def read(n: int) -> bytes:
+        # read1 returns what is available (pipes, short reads); loop until n or EOF so chunks
+        # stay large, but never block for more once something arrived and EOF is near.
+        data = raw_read(n)
+        if data and len(data) < n:
+            parts = [data]
+            size = len(data)
+            while size < n:
+                more = raw_read(n - size)
+                if not more:
+                    break
+                parts.append(more)
+                size += len(more)
+            data = b"".join(parts)
+        reader.bytes_read += len(data)
+        return bytes(data)
+
+    return read
+
+
+def read_usages(
+    source: Source,
+    *,
+    wire: Wire = "camel",
+    at: str | None = None,
+    strict: bool = False,
+    on_error: OnError = "raise",
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> UsageReader:
+    """Read the usages of an NDJSON source in bounded memory.
+
+    A record (line) may be a bare usage object, a full response body (its ``usage`` is
+    taken; a body without one counts as ``without_usage``) or, with ``at``, any JSON object
+    holding the usage at that dotted path (everything else in it is skipped, never built).
+
+    Args:
+        source: A path, ``"-"`` for standard input, or a binary file object.
+        wire: ``"camel"``, ``"snake"`` or ``"auto"`` (per line).
+        at: Dotted path of the usage inside each record, such as ``"response.body.usage"``.
+        strict: Reject unknown fields inside the usage and negative counts.
+        on_error: ``"raise"`` (default: :class:`UsageDecodeError` naming the line and path),
+            ``"skip"`` (count bad lines) or ``"collect"`` (count and keep them in ``errors``).
+        max_line_bytes: Longest accepted line; longer ones are bad lines.
+        chunk_size: Bytes read at a time.
+
+    Returns:
+        A :class:`UsageReader`: iterate it, or call ``totals()``.
+    """
+    return UsageReader(
+        source,
+        wire=wire,
+        at=at,
+        strict=strict,
+        on_error=on_error,
+        max_line_bytes=max_line_bytes,
+        chunk_size=chunk_size,
+    )
+
+
+# --- summaries, local and parallel -----------------------------------------------------------
+
+
+class _Task(Struct, frozen=True):
+    """A byte range of one file: lines that *start* in [start, end)."""
+
+    index: int
+    path: str
+    start: int
+    end: int
+
+
+class _Options(Struct, frozen=True):
+    wire: str
+    at: str | None
+    strict: bool
+    on_error: str
+    max_line_bytes: int
+    chunk_size: int
+
+
+class _RangeResult(Struct, frozen=True):
+    index: int
+    totals: Totals
+    lines: int
+    error: tuple[int, str, str, str | None, str | None] | None  # first bad line, raise mode
+
+
+def _range_reader(f: IO[bytes], start: int, end: int) -> Callable[[int], bytes]:
+    """A read() over the lines that start in [start, end) of a seekable file."""
+    if start > 0:
+        f.seek(start - 1)
+        # Skip the line in progress at start - 1: it belongs to the previous range.
+        while True:
+            block = f.read(1 << 16)
+            if not block:
+                break
+            nl = block.find(b"\n")
+            if nl >= 0:
+                f.seek(f.tell() - len(block) + nl + 1)
+                break
+    else:
+        f.seek(0)
+    pos = f.tell()
+    finishing = False
+    last = b"\n"
+
+    def read(n: int) -> bytes:
+        nonlocal pos, finishing, last
+        if finishing:
+            return b""
+        if pos < end:
+            data = f.read(min(n, end - pos))
+            pos += len(data)
+            if data:
+                last = data[-1:]
+            return data
+        if last == b"\n":
+            finishing = True  # the range ends exactly at a line boundary
+            return b""
+        # Past the end: finish the line that started before it.
+        data = f.read(n)
+        nl = data.find(b"\n")
+        if nl >= 0:
+            finishing = True
+            return data[: nl + 1]
+        if not data:
+            finishing = True
+        return data
+
+    if pos >= end:
+        finishing = True
+    return read
+
+
+def _summarize_range(task: _Task, options: _Options) -> _RangeResult:
+    """Worker: totals of one range; in raise mode, stop at its first bad line."""
+    with open(task.path, "rb") as f:
+        reader = UsageReader(
+            f,
+            wire=options.wire,  # type: ignore[arg-type]
+            at=options.at,
+            strict=options.strict,
+            on_error=options.on_error,  # type: ignore[arg-type]
+            max_line_bytes=options.max_line_bytes,
+            chunk_size=options.chunk_size,
+            name=task.path,
+            byte_range=(task.start, task.end),
+        )
+        try:
+            totals = reader.totals()
+        except UsageDecodeError as err:
+            first = (err.lineno or 0, err.path, err.reason, err.source, err.wire)
+            return _RangeResult(task.index, Totals(), reader.lines, first)
+    return _RangeResult(task.index, totals, reader.lines, None)
+
+
+def summarize(
+    sources: Source | Iterable[Source],
+    *,
+    workers: int = 1,
+    wire: Wire = "camel",
+    at: str | None = None,
+    strict: bool = False,
+    on_error: OnError = "raise",
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> Totals:
+    """Totals of one or more NDJSON sources.
+
+    With ``workers=N`` (N > 1), files are split at newline boundaries into byte ranges read
+    by N worker processes, which send back totals, not records. The result is identical to
+    one process: counts, exact sums, collected errors (in file order, with their true line
+    numbers) and, in ``"raise"`` mode, the same first error.
+
+    Args:
+        sources: A path, ``"-"``, a binary file object, or an iterable of them. File objects
+            and standard input are always read by this process.
+        workers: Number of processes.
+        wire: See :func:`read_usages`.
+        at: See :func:`read_usages`.
+        strict: See :func:`read_usages`.
+        on_error: See :func:`read_usages`.
+        max_line_bytes: See :func:`read_usages`.
+        chunk_size: See :func:`read_usages`.
+        progress: Called with the bytes and records read so far, after each chunk (one
+            process) or as ranges complete (workers).
+
+    Returns:
+        The :class:`Totals` of all sources, in order.
+
+    Raises:
+        UsageDecodeError: In ``"raise"`` mode, for the first bad line (file order).
+        OSError: When a source cannot be opened or read.
+    """
+    if isinstance(sources, (str, os.PathLike)) or hasattr(sources, "read"):
+        items: list[Source] = [sources]  # type: ignore[list-item]
+    else:
+        items = list(sources)
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    if on_error not in _ON_ERROR:
+        raise ValueError(f"on_error must be one of {', '.join(_ON_ERROR)}, not {on_error!r}")
+    options = _Options(wire, at, strict, on_error, max_line_bytes, chunk_size)
+    total = Totals()
+    done = 0
+    for item in items:
+        path = _plain_path(item)
+        if workers > 1 and path is not None:
+            part = _parallel(path, workers, options, progress, done)
+        else:
+            reader = UsageReader(
+                item,
+                wire=wire,
+                at=at,
+                strict=strict,
+                on_error=on_error,
+                max_line_bytes=max_line_bytes,
+                chunk_size=chunk_size,
+            )
+            part = _local_totals(reader, progress, done)
+        done += _size(item)
+        total = total + part
+    return total
+
+
+def _local_totals(
+    reader: UsageReader, progress: Callable[[int, int], None] | None, base: int
+) -> Totals:
+    if progress is None:
+        return reader.totals()
+    # Report progress between chunks.
+    sums: list[Any] = [0, 0, 0, 0, 0]
+    flagged = 0
+    for batch in reader._run():
+        f, *s = batch_totals(batch.usages)
+        flagged += f
+        sums = [add_amounts(a, b) for a, b in zip(sums, s, strict=True)]
+        progress(base + reader.bytes_read, reader.records)
+    t, i, o, x, m = sums
+    return Totals(
+        reader.records,
+        reader.without_usage,
+        reader.bad_lines,
+        reader.blank_lines,
+        flagged,
+        t,
+        i,
+        o,
+        x,
+        m,
+        tuple(reader.errors),
+    )
+
+
+def _plain_path(item: Source) -> str | None:
+    if isinstance(item, (str, os.PathLike)):
+        path = os.fspath(item)
+        if path != "-" and os.path.isfile(path):
+            return path
+    return None
+
+
+def _size(item: Source) -> int:
+    path = _plain_path(item)
+    return os.path.getsize(path) if path else 0
+
+
+def _parallel(
+    path: str,
+    workers: int,
+    options: _Options,
+    progress: Callable[[int, int], None] | None,
+    base: int,
+) -> Totals:
+    import concurrent.futures  # noqa: PLC0415 - only parallel runs pay for it
+    import multiprocessing  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    size = os.path.getsize(path)
+    # Ranges small enough to balance, large enough that process start-up stays negligible.
+    n = workers if size < (64 << 20) * workers else max(workers, size // (64 << 20))
+    bounds = [size * k // n for k in range(n + 1)]
+    tasks = [_Task(k, path, bounds[k], bounds[k + 1]) for k in range(n)]
+    # fork is by far the cheapest start; only safe while this process runs no other thread.
+    method = (
+        "fork"
+        if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+        else "spawn"
+    )
+    context = multiprocessing.get_context(method)
+    results: list[_RangeResult | None] = [None] * n
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = [pool.submit(_summarize_range, t, options) for t in tasks]
+        done_bytes = done_records = 0
+        for fut in concurrent.futures.as_completed(futures):
+            res = fut.result()
+            results[res.index] = res
+            done_bytes += bounds[res.index + 1] - bounds[res.index]
+            done_records += res.totals.records
+            if progress is not None:
+                progress(base + done_bytes, done_records)
+    total = Totals()
+    lines_before = 0
+    for maybe in results:
+        assert maybe is not None
+        res = maybe
+        if res.error is not None:
+            lineno, epath, reason, source, wire = res.error
+            raise UsageDecodeError(
+                reason,
+                path=epath,
+                wire=wire,
+                format="json",
+                lineno=lineno + lines_before,
+                source=source,
+            )
+        part = res.totals
+        if part.errors and lines_before:
+            part = msgspec.structs.replace(
+                part,
+                errors=tuple(
+                    msgspec.structs.replace(e, lineno=e.lineno + lines_before) for e in part.errors
+                ),
+            )
+        total = total + part
+        lines_before += res.lines
+    return total

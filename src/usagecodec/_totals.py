@@ -1,0 +1,241 @@
+"""Exact totals of many usages: :class:`Totals` and the per-batch kernel that fills it.
+
+Sums are exact: integers are added as integers and fractional values as exact rationals
+(every double is a dyadic fraction, so the sum of any set of doubles is exactly a
+:class:`fractions.Fraction`). Totals therefore never depend on chunk size, worker count or
+order, and the totals of parts add up to the totals of the whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from operator import add, attrgetter
+from typing import Any
+
+from msgspec import Struct
+
+from ._models import PostV2ProxyImagesVariationsUsage as Usage
+
+__all__ = ["BadLine", "Totals", "add_amounts", "batch_totals", "exact_sum"]
+
+Amount = int | Fraction
+"""A token sum: an ``int``, or an exact ``Fraction`` once fractional counts appear."""
+
+TOKEN_FIELDS = ("total_tokens", "input_tokens", "output_tokens", "text_tokens", "image_tokens")
+"""The five summed fields, in the order of :class:`Totals` (nested ones by their leaf name)."""
+
+
+class BadLine(Struct, frozen=True, gc=False):
+    """A line that could not be decoded, as kept by ``on_error="collect"``.
+
+    Attributes:
+        lineno: 1-based line number.
+        path: JSON path of the offending value (``$`` for the line as a whole).
+        reason: What was wrong.
+        source: The file name, ``"<stdin>"``, or ``None`` when unknown.
+    """
+
+    lineno: int
+    path: str
+    reason: str
+    source: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.lineno}" if self.source else f"line {self.lineno}"
+        return f"{where}: {self.reason} - at `{self.path}`"
+
+
+class Totals(Struct, frozen=True):
+    """Counts and exact token sums over many records.
+
+    ``lines == records + without_usage + bad_lines + blank_lines`` always holds. Totals add
+    with ``+`` (the totals of parts add up to the totals of the whole) and compare with ``==``.
+
+    Attributes:
+        records: Good lines that carried a usage.
+        without_usage: Good lines without one (a response body with no ``usage``, or an event
+            without the ``at`` path).
+        bad_lines: Lines that could not be decoded.
+        blank_lines: Empty or whitespace-only lines.
+        flagged: Records whose :meth:`~PostV2ProxyImagesVariationsUsage.audit` finds
+            something.
+        total_tokens: Sum of ``total_tokens``.
+        input_tokens: Sum of ``input_tokens``.
+        output_tokens: Sum of ``output_tokens``.
+        text_tokens: Sum of ``input_tokens_details.text_tokens``.
+        image_tokens: Sum of ``input_tokens_details.image_tokens``.
+        errors: The bad lines, when collected (``on_error="collect"``), in input order.
+    """
+
+    records: int = 0
+    without_usage: int = 0
+    bad_lines: int = 0
+    blank_lines: int = 0
+    flagged: int = 0
+    total_tokens: Amount = 0
+    input_tokens: Amount = 0
+    output_tokens: Amount = 0
+    text_tokens: Amount = 0
+    image_tokens: Amount = 0
+    errors: tuple[BadLine, ...] = ()
+
+    @property
+    def lines(self) -> int:
+        """Lines read: good, bad and blank."""
+        return self.records + self.without_usage + self.bad_lines + self.blank_lines
+
+    def usage(self) -> Usage:
+        """The summed counts as a :class:`PostV2ProxyImagesVariationsUsage`.
+
+        Exact fractional sums are rounded to the nearest double here, once.
+        """
+        from ._models import InputTokensDetails  # noqa: PLC0415 - avoid a cycle at import
+
+        def value(amount: Amount) -> int | float:
+            return amount if type(amount) is int else float(amount)
+
+        return Usage(
+            value(self.total_tokens),
+            value(self.input_tokens),
+            value(self.output_tokens),
+            InputTokensDetails(value(self.text_tokens), value(self.image_tokens)),
+        )
+
+    def __add__(self, other: object) -> Totals:
+        if not isinstance(other, Totals):
+            return NotImplemented
+        return Totals(
+            self.records + other.records,
+            self.without_usage + other.without_usage,
+            self.bad_lines + other.bad_lines,
+            self.blank_lines + other.blank_lines,
+            self.flagged + other.flagged,
+            _normal(self.total_tokens + other.total_tokens),
+            _normal(self.input_tokens + other.input_tokens),
+            _normal(self.output_tokens + other.output_tokens),
+            _normal(self.text_tokens + other.text_tokens),
+            _normal(self.image_tokens + other.image_tokens),
+            self.errors + other.errors,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping: counts, then sums (an ``int``, or the nearest ``float``).
+
+        Keys: ``lines``, ``records``, ``without_usage``, ``bad_lines``, ``blank_lines``,
+        ``flagged``, ``total_tokens``, ``input_tokens``, ``output_tokens``, ``text_tokens``,
+        ``image_tokens`` and, when errors were collected, ``errors`` (a list of objects with
+        ``source``, ``lineno``, ``path``, ``reason``).
+        """
+        out: dict[str, Any] = {
+            "lines": self.lines,
+            "records": self.records,
+            "without_usage": self.without_usage,
+            "bad_lines": self.bad_lines,
+            "blank_lines": self.blank_lines,
+            "flagged": self.flagged,
+        }
+        for name in TOKEN_FIELDS:
+            amount = getattr(self, name)
+            out[name] = amount if type(amount) is int else float(amount)
+        if self.errors:
+            out["errors"] = [
+                {"source": e.source, "lineno": e.lineno, "path": e.path, "reason": e.reason}
+                for e in self.errors
+            ]
+        return out
+
+
+def add_amounts(a: Amount, b: Amount) -> Amount:
+    """Add two exact sums, giving an ``int`` whenever the result is integral."""
+    return _normal(a + b)
+
+
+def _normal(amount: Amount) -> Amount:
+    if type(amount) is Fraction and amount.denominator == 1:
+        return int(amount)
+    return amount
+
+
+_ONE_ULP_SCALE = 1074  # 2**-1074 is the smallest positive double: every double is k * 2**-1074
+
+
+def exact_sum(values: Sequence[int | float]) -> Amount:
+    """Sum ints and finite floats exactly.
+
+    Returns an ``int`` when the sum is integral (always, for ints alone), else a ``Fraction``.
+    """
+    fast = sum(values)
+    return fast if type(fast) is int else _exact_mixed_sum(values)
+
+
+def _exact_mixed_sum(values: Sequence[int | float]) -> Amount:
+    whole = 0
+    scaled = 0  # the part that came from floats, in units of 2**-1074
+    for v in values:
+        if type(v) is int:
+            whole += v
+        else:
+            num, den = v.as_integer_ratio()
+            scaled += num << (_ONE_ULP_SCALE + 1 - den.bit_length())
+    return _normal(whole + Fraction(scaled, 1 << _ONE_ULP_SCALE))
+
+
+_T = attrgetter("total_tokens")
+_I = attrgetter("input_tokens")
+_O = attrgetter("output_tokens")
+_D = attrgetter("input_tokens_details")
+_X = attrgetter("text_tokens")
+_M = attrgetter("image_tokens")
+
+
+def batch_totals(usages: list[Usage]) -> tuple[int, Amount, Amount, Amount, Amount, Amount]:
+    """Return ``(flagged, total, input, output, text, image)`` for a batch of usages.
+
+    The common case (integer counts, every record consistent) is a handful of C-level passes
+    over the batch; only batches with fractions or inconsistencies look closer.
+    """
+    if not usages:
+        return (0, 0, 0, 0, 0, 0)
+    t = list(map(_T, usages))
+    i = list(map(_I, usages))
+    o = list(map(_O, usages))
+    details = list(map(_D, usages))
+    x = list(map(_X, details))
+    m = list(map(_M, details))
+    st, si, so, sx, sm = sum(t), sum(i), sum(o), sum(x), sum(m)
+    # sum() returns an int exactly when its list holds no float.
+    if (
+        type(st) is int
+        and type(si) is int
+        and type(so) is int
+        and type(sx) is int
+        and (type(sm) is int)
+    ):
+        consistent = (
+            list(map(add, i, o)) == t
+            and list(map(add, x, m)) == i
+            and min(t) >= 0
+            and min(i) >= 0
+            and min(o) >= 0
+            and min(x) >= 0
+            and min(m) >= 0
+        )
+        if consistent:
+            return (0, st, si, so, sx, sm)
+        flagged = sum(
+            1
+            for a, b, c, d, e in zip(t, i, o, x, m, strict=True)
+            if a != b + c or b != d + e or a < 0 or b < 0 or c < 0 or d < 0 or e < 0
+        )
+        return (flagged, st, si, so, sx, sm)
+    # Fractions: audit() compares them with a tolerance; use it, exactly as documented.
+    flagged = sum(1 for u in usages if u.audit())
+    return (
+        flagged,
+        st if type(st) is int else _exact_mixed_sum(t),
+        si if type(si) is int else _exact_mixed_sum(i),
+        so if type(so) is int else _exact_mixed_sum(o),
+        sx if type(sx) is int else _exact_mixed_sum(x),
+        sm if type(sm) is int else _exact_mixed_sum(m),
+    )
