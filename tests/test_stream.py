@@ -430,3 +430,35 @@ class TestRanges:
                 while chunk := read(5):
                     got += chunk
         assert got == data
+
+
+class TestLineNumbers:
+    @pytest.mark.parametrize("chunk_size", [1, 50, 1 << 20])
+    def test_each_usage_has_its_line_number(self, chunk_size: int) -> None:
+        """numbered_batches gives every usage the number of the line it came from."""
+        lines = [
+            GOOD,
+            b"",
+            GOOD,
+            BAD,
+            b"  ",
+            snake(3, 2, 1, 1, 1),
+            GOOD,
+            b'{"created":1,"data":[]}',
+            GOOD,
+        ]
+        reader = read_usages(
+            io.BytesIO(b"\n".join(lines)), wire="auto", on_error="skip", chunk_size=chunk_size
+        )
+        got = [
+            (n, u.total_tokens)
+            for usages, nums in reader.numbered_batches()
+            for u, n in zip(usages, nums, strict=True)
+        ]
+        assert got == [(1, 10), (3, 10), (6, 3), (7, 10), (9, 10)]
+
+    def test_blank_lines_inside_a_fast_chunk(self) -> None:
+        """Blank lines among bare usages (decoded in one go) still give exact line numbers."""
+        data = b"\n".join([GOOD, b"", b"", GOOD, b"\r", GOOD]) + b"\n"
+        reader = read_usages(io.BytesIO(data))
+        assert [list(nums) for _, nums in reader.numbered_batches()] == [[1, 4, 6]]

@@ -19,8 +19,8 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import IO, Any, Literal
 
 import msgspec
@@ -37,8 +37,11 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "DEFAULT_MAX_LINE_BYTES",
     "OnError",
+    "Part",
     "Source",
     "UsageReader",
+    "merge_parts",
+    "read_part",
     "read_usages",
     "summarize",
 ]
@@ -252,7 +255,23 @@ class _Batch:
     records: int = 0
     without_usage: int = 0
     blank: int = 0
-    bad: list[BadLine] = field(default_factory=list)
+    first: int = 1  # line number of the chunk's first line
+    chunk: bytes = b""  # kept to find line numbers when blank lines interleave
+    linenos: list[int] | None = None  # line number of each usage, when not consecutive
+
+    def line_numbers(self) -> Sequence[int]:
+        """The 1-based line number of each usage of the batch."""
+        if self.linenos is not None:
+            return self.linenos
+        if not self.blank:
+            return range(self.first, self.first + len(self.usages))
+        # Rare: blank lines among records decoded in one go; find the non-blank ones.
+        self.linenos = [
+            n
+            for n, line in enumerate(self.chunk.split(b"\n")[: self.lines], self.first)
+            if line.strip(b" \t\r")
+        ]
+        return self.linenos
 
 
 class UsageReader:
@@ -320,6 +339,11 @@ class UsageReader:
         for batch in self._run():
             yield batch.usages
 
+    def numbered_batches(self) -> Iterator[tuple[list[Usage], Sequence[int]]]:
+        """Like :meth:`batches`, with the 1-based line number of each usage."""
+        for batch in self._run():
+            yield batch.usages, batch.line_numbers()
+
     def totals(self) -> Totals:
         """Read the rest of the source and return its :class:`Totals`."""
         for batch in self._run():
@@ -383,11 +407,21 @@ class UsageReader:
                 break
             if k:
                 self._fast.insert(0, self._fast.pop(k))
-            return _Batch(usages, lines=lines, records=len(usages), blank=lines - len(usages))
+            blank = lines - len(usages)
+            return _Batch(
+                usages,
+                lines=lines,
+                records=len(usages),
+                blank=blank,
+                first=lineno,
+                chunk=chunk if blank else b"",
+            )
         return self._decode_each(chunk, lineno, lines)
 
     def _decode_each(self, chunk: bytes, lineno: int, lines: int) -> _Batch:
-        batch = _Batch([], lines=lines)
+        batch = _Batch([], lines=lines, first=lineno, linenos=[])
+        linenos = batch.linenos
+        assert linenos is not None
         decode = self._decode_line
         for n, line in enumerate(chunk.split(b"\n"), lineno):
             if n - lineno == lines:
@@ -405,6 +439,7 @@ class UsageReader:
             else:
                 batch.records += 1
                 batch.usages.append(usage)
+                linenos.append(n)
         return batch
 
     def _bad(self, batch: _Batch, lineno: int, err: UsageDecodeError) -> None:
@@ -539,13 +574,6 @@ class _Options(Struct, frozen=True):
     chunk_size: int
 
 
-class _RangeResult(Struct, frozen=True):
-    index: int
-    totals: Totals
-    lines: int
-    error: tuple[int, str, str, str | None, str | None] | None  # first bad line, raise mode
-
-
 def _range_reader(f: IO[bytes], start: int, end: int) -> Callable[[int], bytes]:
     """A read() over the lines that start in [start, end) of a seekable file."""
     if start > 0:
@@ -593,7 +621,7 @@ def _range_reader(f: IO[bytes], start: int, end: int) -> Callable[[int], bytes]:
     return read
 
 
-def _summarize_range(task: _Task, options: _Options) -> _RangeResult:
+def _summarize_range(task: _Task, options: _Options) -> tuple[int, Part]:
     """Worker: totals of one range; in raise mode, stop at its first bad line."""
     with open(task.path, "rb") as f:
         reader = UsageReader(
@@ -607,12 +635,7 @@ def _summarize_range(task: _Task, options: _Options) -> _RangeResult:
             name=task.path,
             byte_range=(task.start, task.end),
         )
-        try:
-            totals = reader.totals()
-        except UsageDecodeError as err:
-            first = (err.lineno or 0, err.path, err.reason, err.source, err.wire)
-            return _RangeResult(task.index, Totals(), reader.lines, first)
-    return _RangeResult(task.index, totals, reader.lines, None)
+        return task.index, read_part(reader)
 
 
 def summarize(
@@ -750,40 +773,73 @@ def _parallel(
         else "spawn"
     )
     context = multiprocessing.get_context(method)
-    results: list[_RangeResult | None] = [None] * n
+    results: list[Part | None] = [None] * n
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
         futures = [pool.submit(_summarize_range, t, options) for t in tasks]
         done_bytes = done_records = 0
         for fut in concurrent.futures.as_completed(futures):
-            res = fut.result()
-            results[res.index] = res
-            done_bytes += bounds[res.index + 1] - bounds[res.index]
-            done_records += res.totals.records
+            index, part = fut.result()
+            results[index] = part
+            done_bytes += bounds[index + 1] - bounds[index]
+            done_records += part.totals.records
             if progress is not None:
                 progress(base + done_bytes, done_records)
+    return merge_parts([r for r in results if r is not None], wire=options.wire)
+
+
+class Part(Struct, frozen=True):
+    """The result of one piece of a source read on its own (a byte range, a Dask block).
+
+    Attributes:
+        totals: Its totals; collected errors carry line numbers relative to the piece.
+        lines: Lines it holds.
+        error: In ``"raise"`` mode, its first bad line as ``(lineno, path, reason, source,
+            wire)`` with a relative line number, else ``None``.
+    """
+
+    totals: Totals
+    lines: int
+    error: tuple[int, str, str, str | None, str | None] | None = None
+
+
+def read_part(reader: UsageReader) -> Part:
+    """Read a whole piece; in ``"raise"`` mode, stop at its first bad line."""
+    try:
+        totals = reader.totals()
+    except UsageDecodeError as err:
+        first = (err.lineno or 0, err.path, err.reason, err.source, err.wire)
+        return Part(Totals(), reader.lines, first)
+    return Part(totals, reader.lines)
+
+
+def merge_parts(parts: Iterable[Part], *, wire: str | None = None) -> Totals:
+    """Add up the parts of one source, in order, making line numbers absolute.
+
+    Raises:
+        UsageDecodeError: For the first part that stopped on a bad line (raise mode).
+    """
     total = Totals()
     lines_before = 0
-    for maybe in results:
-        assert maybe is not None
-        res = maybe
-        if res.error is not None:
-            lineno, epath, reason, source, wire = res.error
+    for part in parts:
+        if part.error is not None:
+            lineno, epath, reason, source, ewire = part.error
             raise UsageDecodeError(
                 reason,
                 path=epath,
-                wire=wire,
+                wire=ewire or wire,
                 format="json",
                 lineno=lineno + lines_before,
                 source=source,
             )
-        part = res.totals
-        if part.errors and lines_before:
-            part = msgspec.structs.replace(
-                part,
+        totals = part.totals
+        if totals.errors and lines_before:
+            totals = msgspec.structs.replace(
+                totals,
                 errors=tuple(
-                    msgspec.structs.replace(e, lineno=e.lineno + lines_before) for e in part.errors
+                    msgspec.structs.replace(e, lineno=e.lineno + lines_before)
+                    for e in totals.errors
                 ),
             )
-        total = total + part
-        lines_before += res.lines
+        total = total + totals
+        lines_before += part.lines
     return total
