@@ -350,3 +350,37 @@ def test_python_dash_m_and_main_agree(tmp_path: Path, capsys: pytest.CaptureFixt
     path = write(tmp_path, "g.ndjson", GOOD)
     assert main(["summarize", "--json", path]) == 0
     assert json.loads(capsys.readouterr().out) == summary(run("summarize", "--json", path))
+
+
+class TestMessagePackInput:
+    def test_msgpack_to_ndjson_and_back(self, tmp_path: Path) -> None:
+        """convert reads a MessagePack stream (--input-format msgpack) and writes NDJSON."""
+        packed = tmp_path / "u.msgpack"
+        src = write(tmp_path, "u.ndjson", GOOD + b"\n" + SNAKE + b"\n")
+        assert run("convert", "--format", "msgpack", "-o", str(packed), src).returncode == 0
+        proc = run("convert", "--input-format", "msgpack", "--to", "snake", str(packed))
+        assert proc.returncode == 0, proc.stderr
+        assert [msgspec.json.decode(x)["total_tokens"] for x in proc.stdout.splitlines()] == [
+            10,
+            3,
+        ]
+
+    def test_summarize_msgpack(self, tmp_path: Path) -> None:
+        """summarize --input-format msgpack counts documents and names a bad one by index."""
+        from usagecodec import UsageCodec, decode_usage
+
+        codec = UsageCodec(format="msgpack")
+        u = decode_usage(GOOD)
+        path = write(tmp_path, "u.msgpack", codec.encode(u) * 3 + codec.encode(u)[:-2])
+        d = summary(
+            run("summarize", "--json", "--input-format", "msgpack", "--on-error", "collect", path)
+        )
+        assert (d["records"], d["bad_lines"], d["total_tokens"]) == (3, 1, 30)
+        assert d["errors"][0]["lineno"] == 4  # type: ignore[index]
+
+    def test_at_with_msgpack_is_a_usage_error(self, tmp_path: Path) -> None:
+        """--at is for NDJSON; with --input-format msgpack it is refused (exit 2)."""
+        proc = run(
+            "summarize", "--input-format", "msgpack", "--at", "a.b", write(tmp_path, "x", b"")
+        )
+        assert proc.returncode == 2 and b"--at" in proc.stderr

@@ -94,6 +94,12 @@ def _add_input_options(p: argparse.ArgumentParser, *, at: bool = True) -> None:
         help="reject unknown fields inside the usage and negative counts",
     )
     p.add_argument(
+        "--input-format",
+        choices=("json", "msgpack"),
+        default="json",
+        help="json: NDJSON (the default); msgpack: concatenated MessagePack usage documents",
+    )
+    p.add_argument(
         "--max-line-bytes",
         type=_size,
         default=DEFAULT_MAX_LINE_BYTES,
@@ -176,7 +182,8 @@ def _parser() -> argparse.ArgumentParser:
         epilog="examples:\n"
         "  usagecodec convert --to snake camel.ndjson > snake.ndjson\n"
         "  tail -f proxy.log | usagecodec convert --at response.usage --to camel -\n"
-        "  usagecodec convert --format msgpack -o usage.msgpack usage.ndjson",
+        "  usagecodec convert --format msgpack -o usage.msgpack usage.ndjson\n"
+        "  usagecodec convert --input-format msgpack --to snake usage.msgpack",
     )
     _add_input_options(p)
     p.add_argument(
@@ -326,7 +333,13 @@ def _progress_enabled(args: argparse.Namespace) -> bool:
 # --- commands ----------------------------------------------------------------------------------
 
 
+def _check_format(args: argparse.Namespace) -> None:
+    if args.input_format == "msgpack" and getattr(args, "at", None):
+        raise _UsageFailure("--at applies to NDJSON records, not to --input-format msgpack")
+
+
 def _cmd_summarize(args: argparse.Namespace, out: IO[str]) -> int:
+    _check_format(args)
     files = _inputs(args)
     on_error: OnError = args.on_error or ("collect" if args.demo else "raise")
     wire = args.wire
@@ -342,6 +355,7 @@ def _cmd_summarize(args: argparse.Namespace, out: IO[str]) -> int:
             max_line_bytes=args.max_line_bytes,
             chunk_size=min(DEFAULT_CHUNK_SIZE, args.max_line_bytes),
             progress=progress if progress.enabled else None,
+            format=args.input_format,
         )
     finally:
         progress.close()
@@ -383,6 +397,7 @@ def _fmt(value: Any) -> str:
 
 
 def _cmd_validate(args: argparse.Namespace, out: IO[str]) -> int:
+    _check_format(args)
     files = _inputs(args)
     progress = _Progress(_progress_enabled(args), _total_size(files))
     bad = 0
@@ -397,6 +412,7 @@ def _cmd_validate(args: argparse.Namespace, out: IO[str]) -> int:
                 on_error="collect",
                 max_line_bytes=args.max_line_bytes,
                 chunk_size=min(DEFAULT_CHUNK_SIZE, args.max_line_bytes),
+                format=args.input_format,
             )
             for _ in reader.batches():
                 for err in reader.errors:
@@ -412,6 +428,7 @@ def _cmd_validate(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _cmd_convert(args: argparse.Namespace, out: IO[str]) -> int:
+    _check_format(args)
     files = _inputs(args)
     encoder = UsageCodec(args.to, args.format)
     encode_lines = encoder.encode_lines
@@ -427,6 +444,7 @@ def _cmd_convert(args: argparse.Namespace, out: IO[str]) -> int:
                 on_error=args.on_error,
                 max_line_bytes=args.max_line_bytes,
                 chunk_size=min(DEFAULT_CHUNK_SIZE, args.max_line_bytes),
+                format=args.input_format,
             )
             for usages in reader.batches():
                 if usages:

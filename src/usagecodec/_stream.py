@@ -26,8 +26,8 @@ from typing import IO, Any, Literal
 import msgspec
 from msgspec import UNSET, Struct
 
-from . import _scan
-from ._codec import _CAUGHT, UsageCodec, Wire, _normalize
+from . import _mpscan, _scan
+from ._codec import _CAUGHT, Format, UsageCodec, Wire, _normalize
 from ._errors import UsageDecodeError
 from ._models import PostV2ProxyImagesVariationsUsage as Usage
 from ._totals import BadLine, Totals, add_amounts, batch_totals
@@ -123,6 +123,46 @@ def _pieces(read: Callable[[int], bytes], chunk_size: int, max_line: int) -> Ite
         yield _Oversized(skipped)
     elif pending:
         yield _Chunk(pending)
+
+
+@dataclass(frozen=True)
+class _Documents:
+    """Whole MessagePack documents: ``data[start:end]`` for each ``(start, end)``."""
+
+    data: bytes
+    bounds: list[tuple[int, int]]
+
+
+def _msgpack_pieces(read: Callable[[int], bytes], chunk_size: int, max_doc: int) -> Iterator[Any]:
+    """Cut a stream of concatenated MessagePack documents into runs of whole documents.
+
+    A document is delimited by its own structure (:func:`_mpscan.walk`). A stream has no
+    resynchronisation point: after a document that cannot be delimited (a never-used type
+    byte), the rest of the stream is one bad document.
+    """
+    buf = b""
+    eof = False
+    while not eof:
+        data = read(max(1, min(chunk_size, max_doc)))
+        if not data:
+            eof = True
+        buf += data
+        bounds: list[tuple[int, int]] = []
+        pos = 0
+        while pos < len(buf):
+            end, _ = _mpscan.walk(buf, pos)
+            if end < 0:
+                break
+            bounds.append((pos, end))
+            pos = end
+        if bounds:
+            yield _Documents(buf, bounds)
+            buf = buf[pos:]
+        if eof and buf:
+            yield _Documents(buf, [(0, len(buf))])  # truncated or undelimitable: one bad doc
+        elif len(buf) > max_doc:
+            yield _Oversized(len(buf))
+            return
 
 
 def _count_lines(chunk: bytes) -> int:
@@ -295,19 +335,25 @@ class UsageReader:
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         name: str | None = None,
         byte_range: tuple[int, int] | None = None,
+        format: Format = "json",
     ) -> None:
         if on_error not in _ON_ERROR:
             raise ValueError(f"on_error must be one of {', '.join(_ON_ERROR)}, not {on_error!r}")
         if max_line_bytes < 1 or chunk_size < 1:
             raise ValueError("max_line_bytes and chunk_size must be positive")
-        self.codec = UsageCodec(wire, "json", strict=strict)
+        if format not in ("json", "msgpack"):
+            raise ValueError(f"format must be 'json' or 'msgpack', not {format!r}")
+        if format == "msgpack" and (at is not None or byte_range is not None):
+            raise ValueError("at and byte ranges apply to NDJSON, not to MessagePack streams")
+        self.format = format
+        self.codec = UsageCodec(wire, format, strict=strict)
         self.on_error = on_error
         self.max_line_bytes = max_line_bytes
         self.chunk_size = chunk_size
         self._source = source
         self.name = name if name is not None else _source_name(source)
         self._decode_line = _LineDecoder(self.codec, at)
-        self._fast = self._chunk_decoders() if at is None else []
+        self._fast = self._chunk_decoders() if at is None and format == "json" else []
         self.lines = 0
         self.records = 0
         self.without_usage = 0
@@ -371,19 +417,26 @@ class UsageReader:
         with _open(self._source) as f:
             read = _reader(f, self) if self._range is None else _range_reader(f, *self._range)
             lineno = 1
-            for piece in _pieces(read, self.chunk_size, self.max_line_bytes):
+            pieces = (
+                _pieces(read, self.chunk_size, self.max_line_bytes)
+                if self.format == "json"
+                else _msgpack_pieces(read, self.chunk_size, self.max_line_bytes)
+            )
+            for piece in pieces:
                 if isinstance(piece, _Oversized):
                     batch = _Batch([], lines=1)
                     self._bad(
                         batch,
                         lineno,
                         UsageDecodeError(
-                            f"line longer than max_line_bytes ({piece.size:,} bytes > "
-                            f"{self.max_line_bytes:,})",
+                            f"{'line' if self.format == 'json' else 'document'} longer than "
+                            f"max_line_bytes ({piece.size:,} bytes > {self.max_line_bytes:,})",
                             wire=self.codec.wire,
-                            format="json",
+                            format=self.format,
                         ),
                     )
+                elif isinstance(piece, _Documents):
+                    batch = self._decode_documents(piece, lineno)
                 else:
                     batch = self._decode_chunk(piece.data, lineno)
                 lineno += batch.lines
@@ -440,6 +493,23 @@ class UsageReader:
                 batch.records += 1
                 batch.usages.append(usage)
                 linenos.append(n)
+        return batch
+
+    def _decode_documents(self, piece: _Documents, lineno: int) -> _Batch:
+        batch = _Batch([], lines=len(piece.bounds), first=lineno, linenos=[])
+        linenos = batch.linenos
+        assert linenos is not None
+        view = memoryview(piece.data)
+        decode = self.codec.decode
+        for n, (start, end) in enumerate(piece.bounds, lineno):
+            try:
+                usage = decode(view[start:end])
+            except UsageDecodeError as err:
+                self._bad(batch, n, err)
+                continue
+            batch.records += 1
+            batch.usages.append(usage)
+            linenos.append(n)
         return batch
 
     def _bad(self, batch: _Batch, lineno: int, err: UsageDecodeError) -> None:
@@ -522,6 +592,7 @@ def read_usages(
     on_error: OnError = "raise",
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    format: Format = "json",
 ) -> UsageReader:
     """Read the usages of an NDJSON source in bounded memory.
 
@@ -538,6 +609,8 @@ def read_usages(
             ``"skip"`` (count bad lines) or ``"collect"`` (count and keep them in ``errors``).
         max_line_bytes: Longest accepted line; longer ones are bad lines.
         chunk_size: Bytes read at a time.
+        format: ``"json"`` (NDJSON, the default) or ``"msgpack"``: a stream of concatenated
+            MessagePack usage documents, where "line" numbers count documents.
 
     Returns:
         A :class:`UsageReader`: iterate it, or call ``totals()``.
@@ -550,6 +623,7 @@ def read_usages(
         on_error=on_error,
         max_line_bytes=max_line_bytes,
         chunk_size=chunk_size,
+        format=format,
     )
 
 
@@ -649,6 +723,7 @@ def summarize(
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: Callable[[int, int], None] | None = None,
+    format: Format = "json",
 ) -> Totals:
     """Totals of one or more NDJSON sources.
 
@@ -669,6 +744,8 @@ def summarize(
         chunk_size: See :func:`read_usages`.
         progress: Called with the bytes and records read so far, after each chunk (one
             process) or as ranges complete (workers).
+        format: ``"json"`` or ``"msgpack"`` (see :func:`read_usages`); MessagePack streams
+            cannot be split at a boundary, so each is read by one process.
 
     Returns:
         The :class:`Totals` of all sources, in order.
@@ -690,7 +767,7 @@ def summarize(
     done = 0
     for item in items:
         path = _plain_path(item)
-        if workers > 1 and path is not None:
+        if workers > 1 and path is not None and format == "json":
             part = _parallel(path, workers, options, progress, done)
         else:
             reader = UsageReader(
@@ -701,6 +778,7 @@ def summarize(
                 on_error=on_error,
                 max_line_bytes=max_line_bytes,
                 chunk_size=chunk_size,
+                format=format,
             )
             part = _local_totals(reader, progress, done)
         done += _size(item)
