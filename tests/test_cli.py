@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -163,18 +164,32 @@ class TestSummarize:
         proc = run("summarize", write(tmp_path, "g.ndjson", (GOOD + b"\n") * 1000))
         assert proc.returncode == 0 and proc.stderr == b""
 
-    def test_progress_bar_when_asked(
-        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-    ) -> None:
-        """--progress draws on stderr (bytes done, records/s)."""
-        lines = (GOOD + b"\n") * 50_000
-        path = write(tmp_path, "p.ndjson", lines)
-        import usagecodec._cli as cli
+    def test_progress_bar_on_a_terminal(self, tmp_path: Path) -> None:
+        """When stderr is a terminal, a progress line (percent, bytes, records/s) is drawn."""
+        import pty
 
-        cli._Progress.__init__.__defaults__  # noqa: B018 - the class exists
-        assert main(["summarize", "--progress", path]) == 0
-        err = capsys.readouterr().err
-        assert "records/s" in err or "MiB" in err or err == ""  # fast machines may finish first
+        path = write(tmp_path, "p.ndjson", (GOOD + b"\n") * 30_000)
+        master, slave = pty.openpty()
+        script = shutil.which("usagecodec")
+        cmd = [script] if script else [sys.executable, "-m", "usagecodec"]
+        env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[1] / "src"))
+        proc = subprocess.run(
+            [*cmd, "summarize", "--json", "--workers", "1", path],
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            timeout=120,
+            check=False,
+            env=env,
+        )
+        os.close(slave)
+        drawn = b""
+        with contextlib.suppress(OSError):
+            while chunk := os.read(master, 65536):
+                drawn += chunk
+        os.close(master)
+        assert proc.returncode == 0
+        assert json.loads(proc.stdout)["records"] == 30_000
+        assert b"%" in drawn and b"MiB" in drawn
 
 
 class TestFailures:

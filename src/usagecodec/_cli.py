@@ -212,6 +212,7 @@ def _parser() -> argparse.ArgumentParser:
         help="on a bad line: stop (raise), drop it silently (skip) or drop it and report it "
         "on stderr (collect, the default)",
     )
+    _add_progress_option(p)
 
     p = sub.add_parser(
         "schema",
@@ -311,9 +312,11 @@ class _Progress:
         sys.stderr.flush()
 
     def close(self) -> None:
+        """Erase the progress line (it is drawn again on the next update)."""
         if self.enabled and self.last:
             sys.stderr.write("\r" + " " * 78 + "\r")
             sys.stderr.flush()
+            self.last = 0.0
 
 
 def _human(n: float) -> str:
@@ -433,7 +436,8 @@ def _cmd_convert(args: argparse.Namespace, out: IO[str]) -> int:
     encoder = UsageCodec(args.to, args.format)
     encode_lines = encoder.encode_lines
     sink, close = _open_output(args.output)
-    bad = 0
+    progress = _Progress(_progress_enabled(args), _total_size(files))
+    bad = done = 0
     try:
         for name in files:
             reader = UsageReader(
@@ -450,11 +454,16 @@ def _cmd_convert(args: argparse.Namespace, out: IO[str]) -> int:
                 if usages:
                     sink.write(encode_lines(usages))
                     sink.flush()
+                if reader.errors:
+                    progress.close()
                 for err in reader.errors:
                     sys.stderr.write(f"{PROG} convert: bad line: {err}\n")
                 bad += len(reader.errors)
                 reader.errors.clear()
+                progress(done + reader.bytes_read, reader.records)
+            done += reader.bytes_read
     finally:
+        progress.close()
         close()
     return EXIT_BAD_DATA if bad else EXIT_OK
 
