@@ -78,6 +78,10 @@ _RAW_DECODER = msgspec.json.Decoder(msgspec.Raw)
 # After this many escapes checked one by one in Python, the rest of a long string is
 # checked by msgspec in C (dense escapes such as PHP's "\/" in base64).
 _ESCAPES_IN_PYTHON = 32
+# After this many escaped quotes stepped over one by one in a string, its end is searched
+# for in windows of _BULK_WINDOW bytes (see _string_end_bulk).
+_ESCAPED_QUOTES_IN_PYTHON = 64
+_BULK_WINDOW = 65536
 # exceeds_depth counts openers with bytes.count (a scalar loop) only in buffers this small.
 _COUNT_BELOW = 1024
 # Strings longer than this are validated chunk by chunk while their closing quote is searched
@@ -133,14 +137,15 @@ def _odd_backslashes(buf: bytes, end: int, lo: int) -> bool:
     """Whether the run of backslashes ending just before ``end`` (not before ``lo``) is odd."""
     count = 0
     j = end
-    while j > lo:
-        k = max(lo, j - 64)
-        chunk = buf[k:j]
-        kept = len(chunk.rstrip(_BACKSLASH))
+    step = 16
+    while j > lo:  # look back in doubling steps: O(log n) calls even for a huge run
+        k = max(lo, j - step)
+        kept = len(buf[k:j].rstrip(_BACKSLASH))
         count += (j - k) - kept
         if kept:
             break
         j = k
+        step *= 2
     return count % 2 == 1
 
 
@@ -148,9 +153,54 @@ def _string_end(buf: bytes, q: int) -> int:
     """Index of the quote closing the string opened at ``q``, or -1 when unterminated."""
     find = buf.find
     c = find(_QUOTE, q + 1)
+    escaped = 0
     while c >= 0 and buf[c - 1] == _BACKSLASH_BYTE and _odd_backslashes(buf, c, q + 1):
+        escaped += 1
+        if escaped > _ESCAPED_QUOTES_IN_PYTHON:
+            return _string_end_bulk(buf, c + 1)
         c = find(_QUOTE, c + 1)
     return c
+
+
+def _has_unescaped_quote(buf: bytes, start: int, end: int) -> bool:
+    r"""Whether ``buf[start:end]`` holds a quote preceded by an even run of backslashes.
+
+    ``start`` must not be inside a run of backslashes. Removing the pairs ``\\`` (which
+    :meth:`bytes.replace` finds left to right, as JSON pairs them) leaves a quote escaped iff
+    a backslash still precedes it.
+    """
+    rest = buf[start:end].replace(b"\\\\", b"")
+    return rest.count(_QUOTE) > rest.count(b'\\"')
+
+
+def _string_end_bulk(buf: bytes, start: int) -> int:
+    """Closing quote at or after ``start`` (not inside a backslash run), or -1.
+
+    For strings dense with escaped quotes: windows are tested with a few C calls instead of
+    one Python step per quote, and the window holding the closing quote is bisected.
+    """
+    size = len(buf)
+    width = _BULK_WINDOW
+    while start < size:
+        end = min(start + width, size)
+        if _has_unescaped_quote(buf, start, end):
+            lo, hi = start, end  # the prefix buf[start:hi] holds it, buf[start:lo] does not
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if _has_unescaped_quote(buf, start, mid):
+                    hi = mid
+                else:
+                    lo = mid
+            return hi - 1
+        if end == size:
+            return -1
+        window = buf[start:end]
+        tail = len(window) - len(window.rstrip(_BACKSLASH))
+        if tail == len(window):
+            width *= 2  # all backslashes: widen the window from the same start
+        else:
+            start = end - tail  # restart at the beginning of the trailing backslash run
+    return -1
 
 
 # --------------------------------------------------------------------------------------------
@@ -484,12 +534,10 @@ def prescan(
             copied = c
             pos = c + 1
             continue
-        while buf[c - 1] == backslash and _odd_backslashes(buf, c, q + 1):
-            c = find(quote, c + 1)
+        if buf[c - 1] == backslash and _odd_backslashes(buf, c, q + 1):
+            c = _string_end(buf, q)  # escaped quotes: the rare, careful path
             if c < 0:
-                break
-        if c < 0:
-            break  # unterminated: left for the parser to report
+                break  # unterminated: left for the parser to report
         if c - q - 1 >= min_len:
             if np is not None:
                 _validate_numpy(np, buf, q + 1, c, check_utf8)
