@@ -390,14 +390,20 @@ class UsageReader:
         for batch in self._run():
             yield batch.usages, batch.line_numbers()
 
-    def totals(self) -> Totals:
-        """Read the rest of the source and return its :class:`Totals`."""
+    def totals(self, progress: Callable[[int, int], None] | None = None) -> Totals:
+        """Read the rest of the source and return its :class:`Totals`.
+
+        Args:
+            progress: Called after each chunk with the bytes and records read so far.
+        """
         for batch in self._run():
             flagged, t, i, o, x, m = batch_totals(batch.usages)
             self.flagged += flagged
             self._sums = tuple(
                 add_amounts(a, b) for a, b in zip(self._sums, (t, i, o, x, m), strict=True)
             )
+            if progress is not None:
+                progress(self.bytes_read, self.records)
         t, i, o, x, m = self._sums
         return Totals(
             self.records,
@@ -780,39 +786,20 @@ def summarize(
                 chunk_size=chunk_size,
                 format=format,
             )
-            part = _local_totals(reader, progress, done)
+            part = reader.totals(_shifted(progress, done))
         done += _size(item)
         total = total + part
     return total
 
 
-def _local_totals(
-    reader: UsageReader, progress: Callable[[int, int], None] | None, base: int
-) -> Totals:
+def _shifted(
+    progress: Callable[[int, int], None] | None, base: int
+) -> Callable[[int, int], None] | None:
+    """A progress callback that adds the bytes of the sources already read."""
     if progress is None:
-        return reader.totals()
-    # Report progress between chunks.
-    sums: list[Any] = [0, 0, 0, 0, 0]
-    flagged = 0
-    for batch in reader._run():
-        f, *s = batch_totals(batch.usages)
-        flagged += f
-        sums = [add_amounts(a, b) for a, b in zip(sums, s, strict=True)]
-        progress(base + reader.bytes_read, reader.records)
-    t, i, o, x, m = sums
-    return Totals(
-        reader.records,
-        reader.without_usage,
-        reader.bad_lines,
-        reader.blank_lines,
-        flagged,
-        t,
-        i,
-        o,
-        x,
-        m,
-        tuple(reader.errors),
-    )
+        return None
+    report = progress
+    return lambda done, records: report(base + done, records)
 
 
 def _plain_path(item: Source) -> str | None:
