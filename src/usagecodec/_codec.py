@@ -157,6 +157,11 @@ def _pick(errors: list[UsageDecodeError]) -> UsageDecodeError:
 # --- input normalisation (slow path only) --------------------------------------------------
 
 
+def _blank(line: bytes) -> bool:
+    """An empty line, or one of JSON whitespace only (after a byte-order mark, if any)."""
+    return not (line[3:] if line[:3] == _BOM else line).strip(b" \t\r")
+
+
 def _normalize(buf: object, wire: str, fmt: str) -> bytes:
     """Return the input as ``bytes`` without a UTF-8 byte-order mark, or raise the error."""
     kind = type(buf)
@@ -469,8 +474,9 @@ class UsageCodec:
         Raises:
             UsageDecodeError: When :meth:`decode_response` would raise.
         """
-        if self.format == "json":
-            data = _normalize(body, self.wire, self.format)
+        data = _normalize(body, self.wire, self.format)
+        if self.format == "json" and data[:3] != _BOM:
+            # (A second byte-order mark is an error that decode_response reports itself.)
             try:
                 remainder = _scan.prescan(data)
             except _scan.ScanError:
@@ -483,7 +489,6 @@ class UsageCodec:
                         pass  # the full parse below gives the verdict and the message
                     else:
                         return None if usage is UNSET else usage
-            body = data
         usage = self.decode_response(body).usage
         return None if usage is UNSET else usage
 
@@ -529,7 +534,7 @@ class UsageCodec:
         decode = self.decode
         out: list[Usage] = []
         for lineno, line in enumerate(data.split(b"\n"), 1):
-            if not line.strip(b" \t\r"):
+            if _blank(line):
                 continue
             try:
                 out.append(decode(line))

@@ -27,7 +27,7 @@ import msgspec
 from msgspec import UNSET, Struct
 
 from . import _mpscan, _scan
-from ._codec import _CAUGHT, Format, UsageCodec, Wire, _normalize
+from ._codec import _BOM, _CAUGHT, Format, UsageCodec, Wire, _blank, _normalize
 from ._errors import UsageDecodeError
 from ._models import PostV2ProxyImagesVariationsUsage as Usage
 from ._totals import BadLine, Totals, add_amounts, batch_totals
@@ -309,7 +309,7 @@ class _Batch:
         self.linenos = [
             n
             for n, line in enumerate(self.chunk.split(b"\n")[: self.lines], self.first)
-            if line.strip(b" \t\r")
+            if not _blank(line)
         ]
         return self.linenos
 
@@ -444,7 +444,10 @@ class UsageReader:
                 elif isinstance(piece, _Documents):
                     batch = self._decode_documents(piece, lineno)
                 else:
-                    batch = self._decode_chunk(piece.data, lineno)
+                    data = piece.data
+                    if lineno == 1 and data[:3] == _BOM:
+                        data = data[3:]  # the source's byte-order mark
+                    batch = self._decode_chunk(data, lineno)
                 lineno += batch.lines
                 self.lines += batch.lines
                 self.records += batch.records
@@ -485,7 +488,7 @@ class UsageReader:
         for n, line in enumerate(chunk.split(b"\n"), lineno):
             if n - lineno == lines:
                 break  # the empty piece after the chunk's final newline
-            if not line.strip(b" \t\r"):
+            if _blank(line):
                 batch.blank += 1
                 continue
             try:
