@@ -77,52 +77,58 @@ class _Oversized:
 
 
 def _pieces(read: Callable[[int], bytes], chunk_size: int, max_line: int) -> Iterator[Any]:
-    """Cut a byte stream into chunks of whole lines and oversized-line markers."""
+    """Cut a byte stream into chunks of whole lines and oversized-line markers.
+
+    At most ``max_line`` bytes of an unfinished line are held (as a list of reads, joined once
+    when its newline arrives); a longer line is counted and discarded up to its newline.
+    """
     step = max(1, min(chunk_size, max_line))
-    pending = b""
-    skipping = False  # inside an oversized line, discarding up to its newline
-    skipped = 0
+    parts: list[bytes] = []  # the unfinished line so far
+    held = 0  # bytes in parts
+    skipped = -1  # >= 0 while discarding an oversized line: its bytes so far
     while True:
         data = read(step)
         if not data:
             break
-        if skipping:
-            nl = data.find(b"\n")
+        nl = data.find(b"\n")
+        if skipped >= 0:
             if nl < 0:
                 skipped += len(data)
                 continue
             yield _Oversized(skipped + nl + 1)
-            skipping, skipped = False, 0
+            skipped = -1
             data = data[nl + 1 :]
-            if not data:
-                continue
-        if pending:
             nl = data.find(b"\n")
-            first = len(pending) + (nl if nl >= 0 else len(data))
-            if first > max_line:
-                if nl < 0:
-                    skipping, skipped, pending = True, len(pending) + len(data), b""
-                    continue
-                yield _Oversized(first + 1)
-                pending, data = b"", data[nl + 1 :]
+        if nl < 0:
+            if held + len(data) > max_line:
+                skipped, parts, held = held + len(data), [], 0
             else:
-                data = pending + data
-                pending = b""
+                parts.append(data)
+                held += len(data)
+            continue
+        if parts:
+            if held + nl > max_line:
+                yield _Oversized(held + nl + 1)
+                data = data[nl + 1 :]
+            else:
+                parts.append(data)
+                data = b"".join(parts)
+            parts, held = [], 0
         cut = data.rfind(b"\n")
-        if cut < 0:
+        if cut < 0:  # only possible after an oversized first line was cut off
             if len(data) > max_line:
-                skipping, skipped = True, len(data)
-            else:
-                pending = data
+                skipped = len(data)
+            elif data:
+                parts, held = [data], len(data)
             continue
         yield _Chunk(data[: cut + 1])
-        pending = data[cut + 1 :]
-        if len(pending) > max_line:
-            skipping, skipped, pending = True, len(pending), b""
-    if skipping:
+        tail = data[cut + 1 :]
+        if tail:
+            parts, held = [tail], len(tail)
+    if skipped >= 0:
         yield _Oversized(skipped)
-    elif pending:
-        yield _Chunk(pending)
+    elif parts:
+        yield _Chunk(b"".join(parts))
 
 
 @dataclass(frozen=True)
