@@ -129,7 +129,8 @@ def _parser() -> argparse.ArgumentParser:
         "  usagecodec summarize --demo\n"
         "  usagecodec summarize logs/*.ndjson --workers 4\n"
         "  zcat usage.ndjson.gz | usagecodec summarize --json -\n"
-        "  usagecodec summarize events.ndjson --at response.body.usage --on-error collect",
+        "  usagecodec summarize events.ndjson --at response.body.usage --on-error collect\n"
+        "  usagecodec summarize --scheduler tcp://scheduler:8786 'logs/*.ndjson'",
     )
     _add_input_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -151,6 +152,14 @@ def _parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         help="summarize the sample log bundled with the package (no FILE needed)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=os.environ.get("USAGECODEC_SCHEDULER") or None,
+        help="run on the Dask cluster at ADDRESS, e.g. tcp://10.0.0.5:8786 (default: "
+        "$USAGECODEC_SCHEDULER); FILE may then be paths, globs or URLs that the workers "
+        "can read; needs pip install 'usagecodec[dask]'",
     )
     _add_progress_option(p)
 
@@ -183,14 +192,16 @@ def _parser() -> argparse.ArgumentParser:
         "  usagecodec convert --to snake camel.ndjson > snake.ndjson\n"
         "  tail -f proxy.log | usagecodec convert --at response.usage --to camel -\n"
         "  usagecodec convert --format msgpack -o usage.msgpack usage.ndjson\n"
-        "  usagecodec convert --input-format msgpack --to snake usage.msgpack",
+        "  usagecodec convert --input-format msgpack --to snake usage.msgpack\n"
+        "  usagecodec convert --to parquet -o usage.parquet logs/*.ndjson",
     )
     _add_input_options(p)
     p.add_argument(
         "--to",
-        choices=("camel", "snake"),
+        choices=("camel", "snake", "parquet"),
         default="camel",
-        help="dialect to write (default: camel)",
+        help="dialect to write (default: camel), or parquet: one Parquet file of flat columns "
+        "(needs -o FILE and pip install 'usagecodec[arrow]')",
     )
     p.add_argument(
         "--format",
@@ -343,6 +354,8 @@ def _check_format(args: argparse.Namespace) -> None:
 
 def _cmd_summarize(args: argparse.Namespace, out: IO[str]) -> int:
     _check_format(args)
+    if args.scheduler:
+        return _summarize_on_cluster(args, out)
     files = _inputs(args)
     on_error: OnError = args.on_error or ("collect" if args.demo else "raise")
     wire = args.wire
@@ -366,6 +379,39 @@ def _cmd_summarize(args: argparse.Namespace, out: IO[str]) -> int:
         out.write(json.dumps(totals.to_dict()) + "\n")
     else:
         out.write(_table(totals, files, args))
+    return EXIT_OK
+
+
+def _summarize_on_cluster(args: argparse.Namespace, out: IO[str]) -> int:
+    files = [_demo_path()] if args.demo and not args.files else list(args.files)
+    if args.demo and args.files:
+        raise _UsageFailure("--demo reads the bundled sample: give no FILE with it")
+    if not files or "-" in files:
+        raise _UsageFailure(
+            "--scheduler reads files on the cluster: give FILE paths, globs or URLs, not "
+            "standard input (unset USAGECODEC_SCHEDULER to read it here)"
+        )
+    if args.workers != 1:
+        raise _UsageFailure("--workers and --scheduler exclude each other")
+    if args.input_format != "json":
+        raise _UsageFailure("--scheduler reads NDJSON: MessagePack streams cannot be split")
+    try:
+        from . import dask as on_dask  # noqa: PLC0415
+    except ImportError:
+        raise _UsageFailure(
+            "--scheduler needs dask and distributed: pip install 'usagecodec[dask]'"
+        ) from None
+    totals = on_dask.summarize(
+        files,
+        scheduler=args.scheduler,
+        wire=args.wire,
+        at=args.at,
+        strict=args.strict,
+        on_error=args.on_error or ("collect" if args.demo else "raise"),
+        max_line_bytes=args.max_line_bytes,
+        chunk_size=min(DEFAULT_CHUNK_SIZE, args.max_line_bytes),
+    )
+    out.write(json.dumps(totals.to_dict()) + "\n" if args.json else _table(totals, files, args))
     return EXIT_OK
 
 
@@ -433,6 +479,8 @@ def _cmd_validate(args: argparse.Namespace, out: IO[str]) -> int:
 def _cmd_convert(args: argparse.Namespace, out: IO[str]) -> int:
     _check_format(args)
     files = _inputs(args)
+    if args.to == "parquet":
+        return _convert_parquet(args, files)
     encoder = UsageCodec(args.to, args.format)
     encode_lines = encoder.encode_lines
     sink, close = _open_output(args.output)
@@ -465,6 +513,41 @@ def _cmd_convert(args: argparse.Namespace, out: IO[str]) -> int:
     finally:
         progress.close()
         close()
+    return EXIT_BAD_DATA if bad else EXIT_OK
+
+
+def _convert_parquet(args: argparse.Namespace, files: list[str]) -> int:
+    if args.output == "-":
+        raise _UsageFailure("--to parquet needs -o FILE (Parquet is not written to a pipe)")
+    if args.format != "json":
+        raise _UsageFailure("--format applies to --to camel or snake, not to --to parquet")
+    if os.path.isdir(args.output):
+        raise _UsageFailure(f"{args.output}: is a directory")
+    try:
+        from . import arrow  # noqa: PLC0415
+    except ImportError:
+        raise _UsageFailure(
+            "--to parquet needs pyarrow: pip install 'usagecodec[arrow]'"
+        ) from None
+    bad = 0
+
+    def report(err: object) -> None:
+        nonlocal bad
+        bad += 1
+        sys.stderr.write(f"{PROG} convert: bad line: {err}\n")
+
+    arrow.write_parquet(
+        files,
+        args.output,
+        wire=args.wire,
+        at=args.at,
+        strict=args.strict,
+        on_error=args.on_error,
+        max_line_bytes=args.max_line_bytes,
+        chunk_size=min(DEFAULT_CHUNK_SIZE, args.max_line_bytes),
+        format=args.input_format,
+        on_bad_line=report,
+    )
     return EXIT_BAD_DATA if bad else EXIT_OK
 
 

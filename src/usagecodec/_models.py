@@ -260,6 +260,27 @@ class PostV2ProxyImagesVariationsUsage(
             )
         return findings
 
+    def otel_attributes(self) -> dict[str, int | float]:
+        """The counts as OpenTelemetry attributes, named after the GenAI semantic conventions.
+
+        ``gen_ai.usage.input_tokens`` and ``gen_ai.usage.output_tokens`` are the conventions'
+        own names; the conventions have no total nor input breakdown by modality, so those
+        are namespaced: ``orq.usage.total_tokens``,
+        ``orq.usage.input_tokens_details.text_tokens`` and
+        ``orq.usage.input_tokens_details.image_tokens``.
+
+        Returns:
+            A new dict of the five counts (ints stay ints), in that order.
+        """
+        d = self.input_tokens_details
+        return {
+            "gen_ai.usage.input_tokens": self.input_tokens,
+            "gen_ai.usage.output_tokens": self.output_tokens,
+            "orq.usage.total_tokens": self.total_tokens,
+            "orq.usage.input_tokens_details.text_tokens": d.text_tokens,
+            "orq.usage.input_tokens_details.image_tokens": d.image_tokens,
+        }
+
 
 PostV2ProxyImagesVariationsUsage._ZERO = PostV2ProxyImagesVariationsUsage(
     0, 0, 0, PostV2ProxyImagesVariationsInputTokensDetails(0, 0)

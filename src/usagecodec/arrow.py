@@ -1,0 +1,517 @@
+r"""Columnar output: NDJSON usages decoded straight into Arrow record batches.
+
+Needs the optional extra ``usagecodec[arrow]`` (pyarrow). Importing :mod:`usagecodec` never
+imports pyarrow; importing this module does, and raises an :class:`ImportError` naming the
+extra when it is missing.
+
+Every record batch has the same flat columns, in this order:
+
+========================  ========================================================
+``total_tokens``          ``total_tokens``
+``input_tokens``          ``input_tokens``
+``output_tokens``         ``output_tokens``
+``text_tokens``           ``input_tokens_details.text_tokens``
+``image_tokens``          ``input_tokens_details.image_tokens``
+``line``                  1-based line number of the record in its source (int64)
+``source``                the source's name (string), only with ``source_column=True``
+========================  ========================================================
+
+Number types, decided per column and per batch: a token column of a batch is ``int64`` when
+every value of that column in the batch is a Python ``int``, that is, was written on the wire
+as an integer literal (``8105``), and ``float64`` otherwise. A value written with a fraction or
+an exponent (``8105.75``, ``8105.0``, ``1e3``) is a ``float`` for the decoder (the same rule as
+the rest of usagecodec: an integer stays an ``int``, anything else stays a ``float``), so it
+makes its column ``float64`` in that batch, even when its value is integral. Integers are
+exact in ``int64`` (they are checked to fit when decoded); in a ``float64`` column an integer
+above 2**53 is rounded to the nearest double.
+
+Batches of one source may therefore differ in type. :func:`to_arrow` and
+:func:`write_parquet` unify them: a column is ``float64`` in the table or file when it is
+``float64`` in any batch, and the ``int64`` batches of that column are cast to ``float64``
+(the same rounding above 2**53). Exact sums of any mix are what :func:`usagecodec.summarize`
+gives.
+
+>>> import io, usagecodec.arrow
+>>> table = usagecodec.arrow.to_arrow(io.BytesIO(
+...     b'{"totalTokens":3,"inputTokens":2,"outputTokens":1,'
+...     b'"inputTokensDetails":{"textTokens":1,"imageTokens":1}}\n'))
+>>> table.column_names
+['total_tokens', 'input_tokens', 'output_tokens', 'text_tokens', 'image_tokens', 'line']
+>>> table.column("total_tokens").to_pylist(), str(table.schema.field("line").type)
+([3], 'int64')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from operator import attrgetter
+from typing import Any
+
+try:
+    import pyarrow as pa  # type: ignore[import-untyped]
+except ImportError as _exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError("usagecodec.arrow needs pyarrow: pip install 'usagecodec[arrow]'") from _exc
+
+from usagecodec._codec import Format, Wire
+from usagecodec._models import PostV2ProxyImagesVariationsUsage as Usage
+from usagecodec._stream import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_MAX_LINE_BYTES,
+    OnError,
+    Source,
+    UsageReader,
+)
+from usagecodec._totals import TOKEN_FIELDS, BadLine
+
+_np: Any
+try:
+    import numpy
+
+    _np = numpy
+except ImportError:  # pragma: no cover - pyarrow works without numpy, only slower here
+    _np = None
+
+__all__ = [
+    "COLUMNS",
+    "TOKEN_COLUMNS",
+    "iter_batches",
+    "record_batch",
+    "schema",
+    "to_arrow",
+    "write_parquet",
+]
+
+TOKEN_COLUMNS: tuple[str, ...] = TOKEN_FIELDS
+"""The five token columns, in order (nested fields by their leaf name)."""
+COLUMNS: tuple[str, ...] = (*TOKEN_FIELDS, "line")
+"""Every column of a batch without the optional ``source`` column."""
+
+_T = attrgetter("total_tokens")
+_I = attrgetter("input_tokens")
+_O = attrgetter("output_tokens")
+_D = attrgetter("input_tokens_details")
+_X = attrgetter("text_tokens")
+_M = attrgetter("image_tokens")
+
+_ROW_GROUP_ROWS = 1 << 17  # 131,072 rows: ~6 MiB of columns buffered before a row group
+
+
+def schema(*, floats: Iterable[str] = (), source_column: bool = False) -> Any:
+    """Return the Arrow schema of the batches.
+
+    Args:
+        floats: Names of the token columns that are ``float64``; the others are ``int64``.
+        source_column: Include the ``source`` column (string).
+
+    Returns:
+        A ``pyarrow.Schema``.
+
+    Raises:
+        ValueError: When ``floats`` names something that is not a token column.
+    """
+    floats = set(floats)
+    unknown = floats.difference(TOKEN_COLUMNS)
+    if unknown:
+        raise ValueError(f"not token columns: {', '.join(sorted(unknown))}")
+    fields = [
+        pa.field(name, pa.float64() if name in floats else pa.int64(), nullable=False)
+        for name in TOKEN_COLUMNS
+    ]
+    fields.append(pa.field("line", pa.int64(), nullable=False))
+    if source_column:
+        fields.append(pa.field("source", pa.string()))
+    return pa.schema(fields)
+
+
+def _column(values: list[Any]) -> Any:
+    # sum() of ints and floats is an int exactly when the list holds no float.
+    if type(sum(values)) is int:
+        if _np is not None:  # numpy converts a list of ints ~1.5x faster than pyarrow
+            return pa.array(_np.array(values, dtype=_np.int64))
+        return pa.array(values, type=pa.int64())
+    # float() first: pyarrow refuses an int above 2**53 in a float64 array.
+    return pa.array(list(map(float, values)), type=pa.float64())
+
+
+def _line_column(lines: Sequence[int]) -> Any:
+    if isinstance(lines, range):
+        if _np is not None:
+            return pa.array(_np.arange(lines.start, lines.stop, lines.step, dtype=_np.int64))
+        lines = list(lines)  # pyarrow walks a range 3x slower than a list
+    return pa.array(lines, type=pa.int64())
+
+
+def record_batch(
+    usages: Sequence[Usage],
+    lines: Sequence[int],
+    *,
+    source: str | None = None,
+    source_column: bool = False,
+) -> Any:
+    """Build one record batch from usages and their line numbers.
+
+    This is the kernel of :func:`iter_batches`, for callers that drive a
+    :class:`~usagecodec.UsageReader` themselves (``reader.numbered_batches()``).
+
+    Args:
+        usages: The usages.
+        lines: The 1-based line number of each usage (same length).
+        source: The value of the ``source`` column.
+        source_column: Add the ``source`` column.
+
+    Returns:
+        A ``pyarrow.RecordBatch`` with the columns of :func:`schema` (types as documented in
+        the module: per column, ``int64`` when every value is an ``int``).
+
+    Raises:
+        ValueError: When ``usages`` and ``lines`` differ in length.
+    """
+    if len(usages) != len(lines):
+        raise ValueError(f"{len(usages)} usages but {len(lines)} line numbers")
+    details = list(map(_D, usages))
+    columns = [
+        _column(list(map(_T, usages))),
+        _column(list(map(_I, usages))),
+        _column(list(map(_O, usages))),
+        _column(list(map(_X, details))),
+        _column(list(map(_M, details))),
+    ]
+    columns.append(_line_column(lines))
+    floats = [
+        name
+        for name, array in zip(TOKEN_COLUMNS, columns, strict=False)
+        if array.type == pa.float64()
+    ]
+    if source_column:
+        columns.append(pa.repeat(pa.scalar(source, pa.string()), len(usages)))
+    return pa.RecordBatch.from_arrays(
+        columns, schema=schema(floats=floats, source_column=source_column)
+    )
+
+
+def _reader(
+    source: Source | UsageReader,
+    *,
+    wire: Wire,
+    at: str | None,
+    strict: bool,
+    on_error: OnError,
+    max_line_bytes: int,
+    chunk_size: int,
+    format: Format,
+) -> UsageReader:
+    if not isinstance(source, UsageReader):
+        return UsageReader(
+            source,
+            wire=wire,
+            at=at,
+            strict=strict,
+            on_error=on_error,
+            max_line_bytes=max_line_bytes,
+            chunk_size=chunk_size,
+            format=format,
+        )
+    given = (wire, at, strict, on_error, max_line_bytes, chunk_size, format)
+    default = ("camel", None, False, "raise", DEFAULT_MAX_LINE_BYTES, DEFAULT_CHUNK_SIZE, "json")
+    if given != default:
+        raise ValueError("give the reading options to the UsageReader, not with it")
+    return source
+
+
+def iter_batches(
+    source: Source | UsageReader,
+    *,
+    wire: Wire = "camel",
+    at: str | None = None,
+    strict: bool = False,
+    on_error: OnError = "raise",
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    format: Format = "json",
+    source_column: bool = False,
+) -> Iterator[Any]:
+    """Decode an NDJSON source into Arrow record batches, one chunk at a time.
+
+    Memory stays bounded: one chunk of input (``chunk_size`` bytes, or one line up to
+    ``max_line_bytes``) and its batch at a time. Chunks without any usage (only bad, blank or
+    usage-less lines) yield no batch. Types follow the module's rule: a token column of a
+    batch is ``int64`` when all its values are ints, else ``float64``.
+
+    Args:
+        source: A path, ``"-"`` for standard input, a binary file object, or a
+            :class:`~usagecodec.UsageReader` (to read its counters and collected ``errors``
+            afterwards; the reading options are then the reader's own and must not be given
+            here).
+        wire: See :func:`usagecodec.read_usages`.
+        at: See :func:`usagecodec.read_usages`.
+        strict: See :func:`usagecodec.read_usages`.
+        on_error: See :func:`usagecodec.read_usages`.
+        max_line_bytes: See :func:`usagecodec.read_usages`.
+        chunk_size: See :func:`usagecodec.read_usages`.
+        format: ``"json"`` (NDJSON) or ``"msgpack"`` (a MessagePack stream, whose ``line``
+            is the 1-based index of the document); see :func:`usagecodec.read_usages`.
+        source_column: Add a ``source`` column holding the source's name.
+
+    Yields:
+        ``pyarrow.RecordBatch`` objects, in input order.
+
+    Raises:
+        UsageDecodeError: In ``"raise"`` mode, at the first bad line.
+        ValueError: When a reader is given together with reading options.
+    """
+    reader = _reader(
+        source,
+        wire=wire,
+        at=at,
+        strict=strict,
+        on_error=on_error,
+        max_line_bytes=max_line_bytes,
+        chunk_size=chunk_size,
+        format=format,
+    )
+    for usages, lines in reader.numbered_batches():
+        if usages:
+            yield record_batch(usages, lines, source=reader.name, source_column=source_column)
+
+
+def _unified(schemas: Iterable[Any], source_column: bool) -> Any:
+    floats = {
+        field.name
+        for s in schemas
+        for field in s
+        if field.name in TOKEN_COLUMNS and field.type == pa.float64()
+    }
+    return schema(floats=floats, source_column=source_column)
+
+
+def _cast(batch: Any, target: Any) -> Any:
+    # int64 -> float64 only; unsafe so that integers above 2**53 round instead of failing.
+    return batch if batch.schema.equals(target) else batch.cast(target, safe=False)
+
+
+def to_arrow(
+    source: Source | UsageReader,
+    *,
+    wire: Wire = "camel",
+    at: str | None = None,
+    strict: bool = False,
+    on_error: OnError = "raise",
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    format: Format = "json",
+    source_column: bool = False,
+) -> Any:
+    """Decode a whole NDJSON source into one Arrow table.
+
+    The batches of :func:`iter_batches`, unified: a token column is ``float64`` when it is
+    ``float64`` in any batch (its ``int64`` batches are cast), else ``int64``. A source
+    without any usage gives an empty table with ``int64`` columns.
+
+    Args:
+        source: See :func:`iter_batches`.
+        wire: See :func:`usagecodec.read_usages`.
+        at: See :func:`usagecodec.read_usages`.
+        strict: See :func:`usagecodec.read_usages`.
+        on_error: See :func:`usagecodec.read_usages`.
+        max_line_bytes: See :func:`usagecodec.read_usages`.
+        chunk_size: See :func:`usagecodec.read_usages`.
+        format: ``"json"`` (NDJSON) or ``"msgpack"`` (a MessagePack stream, whose ``line``
+            is the 1-based index of the document); see :func:`usagecodec.read_usages`.
+        source_column: Add a ``source`` column holding the source's name.
+
+    Returns:
+        A ``pyarrow.Table``.
+
+    Raises:
+        UsageDecodeError: In ``"raise"`` mode, at the first bad line.
+    """
+    batches = list(
+        iter_batches(
+            source,
+            wire=wire,
+            at=at,
+            strict=strict,
+            on_error=on_error,
+            max_line_bytes=max_line_bytes,
+            chunk_size=chunk_size,
+            format=format,
+            source_column=source_column,
+        )
+    )
+    target = _unified((b.schema for b in batches), source_column)
+    return pa.Table.from_batches([_cast(b, target) for b in batches], schema=target)
+
+
+class _ParquetSink:
+    """Write batches of varying types to one Parquet file, in bounded memory.
+
+    Rows are buffered into row groups of ``row_group_rows``. The file's schema is fixed when
+    the first row group is written; a later batch with a ``float64`` column the file has as
+    ``int64`` makes the sink rewrite what it wrote, one row group at a time, with that column
+    promoted (at most once per column). Everything goes to a temporary file beside the target,
+    renamed over it by :meth:`commit`; :meth:`abort` removes it.
+    """
+
+    def __init__(self, path: str, *, source_column: bool, compression: str, rows: int) -> None:
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]  # noqa: PLC0415
+
+        self._pq = pq
+        self.path = path
+        folder, base = os.path.split(os.path.abspath(path))
+        self._folder, self._base = folder, base
+        self.tmp = self._temp_name()
+        self.source_column = source_column
+        self.compression = compression
+        self.rows = rows
+        self.writer: Any = None
+        self.schema: Any = None
+        self.buffer: list[Any] = []
+        self.buffered = 0
+        self.written = 0
+
+    def _temp_name(self) -> str:
+        return os.path.join(self._folder, f".{self._base}.{uuid.uuid4().hex}.tmp")
+
+    def write(self, batch: Any) -> None:
+        self.buffer.append(batch)
+        self.buffered += batch.num_rows
+        if self.buffered >= self.rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.buffer:
+            return
+        target = _unified(
+            [b.schema for b in self.buffer] + ([self.schema] if self.schema else []),
+            self.source_column,
+        )
+        if self.writer is None:
+            self.writer = self._open(self.tmp, target)
+        elif not target.equals(self.schema):
+            self._promote(target)
+        table = pa.Table.from_batches([_cast(b, target) for b in self.buffer], schema=target)
+        self.writer.write_table(table, row_group_size=self.rows)
+        self.written += table.num_rows
+        self.buffer, self.buffered = [], 0
+
+    def _open(self, path: str, target: Any) -> Any:
+        self.schema = target
+        return self._pq.ParquetWriter(path, target, compression=self.compression)
+
+    def _promote(self, target: Any) -> None:
+        self.writer.close()
+        old, self.tmp = self.tmp, self._temp_name()
+        self.writer = self._open(self.tmp, target)
+        try:
+            done = self._pq.ParquetFile(old)
+            for k in range(done.num_row_groups):
+                group = done.read_row_group(k)
+                self.writer.write_table(group.cast(target, safe=False), row_group_size=self.rows)
+            done.close()
+        finally:
+            os.remove(old)
+
+    def commit(self) -> int:
+        self._flush()
+        if self.writer is None:  # no row at all: an empty file with the int64 schema
+            self.writer = self._open(self.tmp, schema(source_column=self.source_column))
+        self.writer.close()
+        os.replace(self.tmp, self.path)
+        return self.written
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            with contextlib.suppress(Exception):
+                self.writer.close()
+        with contextlib.suppress(OSError):
+            os.remove(self.tmp)
+
+
+def write_parquet(
+    sources: Source | Iterable[Source],
+    where: str | os.PathLike[str],
+    *,
+    wire: Wire = "camel",
+    at: str | None = None,
+    strict: bool = False,
+    on_error: OnError = "raise",
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    format: Format = "json",
+    source_column: bool = True,
+    compression: str = "zstd",
+    row_group_rows: int = _ROW_GROUP_ROWS,
+    on_bad_line: Callable[[BadLine], None] | None = None,
+) -> int:
+    """Decode NDJSON sources into one Parquet file, in bounded memory.
+
+    The sources are read in order, one chunk at a time; rows are buffered into row groups of
+    ``row_group_rows``. Column types follow :func:`to_arrow` (``float64`` for a column that
+    holds a non-int anywhere, else ``int64``). The file appears only when everything was
+    written: it is built under a temporary name in the same folder and renamed at the end,
+    so an error (a bad line in ``"raise"`` mode, a full disk) leaves no partial file.
+
+    Args:
+        sources: A path, ``"-"``, a binary file object, or an iterable of them.
+        where: The Parquet file to write (replaced if it exists).
+        wire: See :func:`usagecodec.read_usages`.
+        at: See :func:`usagecodec.read_usages`.
+        strict: See :func:`usagecodec.read_usages`.
+        on_error: See :func:`usagecodec.read_usages`.
+        max_line_bytes: See :func:`usagecodec.read_usages`.
+        chunk_size: See :func:`usagecodec.read_usages`.
+        format: ``"json"`` (NDJSON) or ``"msgpack"`` (a MessagePack stream, whose ``line``
+            is the 1-based index of the document); see :func:`usagecodec.read_usages`.
+        source_column: Add the ``source`` column (the name of each row's source), so that
+            the ``line`` numbers of several sources stay meaningful.
+        compression: Parquet compression codec (``"zstd"``, ``"snappy"``, ``"none"``...).
+        row_group_rows: Rows per row group (the memory bound).
+        on_bad_line: With ``on_error="collect"``, called with each bad line as it is found
+            (then forgotten, keeping memory bounded).
+
+    Returns:
+        The number of rows written.
+
+    Raises:
+        UsageDecodeError: In ``"raise"`` mode, at the first bad line.
+        OSError: When a source cannot be read or the file cannot be written.
+    """
+    if row_group_rows < 1:
+        raise ValueError("row_group_rows must be positive")
+    if isinstance(sources, (str, os.PathLike)) or hasattr(sources, "read"):
+        items: list[Source] = [sources]  # type: ignore[list-item]
+    else:
+        items = list(sources)
+    sink = _ParquetSink(
+        os.fspath(where), source_column=source_column, compression=compression, rows=row_group_rows
+    )
+    try:
+        for item in items:
+            reader = UsageReader(
+                item,
+                wire=wire,
+                at=at,
+                strict=strict,
+                on_error=on_error,
+                max_line_bytes=max_line_bytes,
+                chunk_size=chunk_size,
+                format=format,
+            )
+            for usages, lines in reader.numbered_batches():
+                if usages:
+                    sink.write(
+                        record_batch(
+                            usages, lines, source=reader.name, source_column=source_column
+                        )
+                    )
+                if on_bad_line is not None and reader.errors:
+                    for err in reader.errors:
+                        on_bad_line(err)
+                    reader.errors.clear()
+        return sink.commit()
+    except BaseException:
+        sink.abort()
+        raise
