@@ -387,6 +387,17 @@ class TestParallel:
             summarize(path, wire="auto", workers=2)
         assert (many.value.lineno, many.value.path) == (one.value.lineno, one.value.path)
 
+    def test_workers_keep_the_error_position(self, tmp_path: Path) -> None:
+        """The first error raised through workers is the very error one process raises."""
+        path = tmp_path / "pos.ndjson"
+        path.write_bytes((GOOD + b"\n") * 5000 + b'{"totalTokens": 1,, }\n' + (GOOD + b"\n") * 5000)
+        with pytest.raises(UsageDecodeError) as one:
+            summarize(path)
+        with pytest.raises(UsageDecodeError) as many:
+            summarize(path, workers=2, chunk_size=4096)
+        assert str(many.value) == str(one.value)
+        assert many.value.pos == one.value.pos == 18
+
     def test_several_files_and_stdin_like_objects(self, tmp_path: Path) -> None:
         """Several sources add up in order; file objects are read by this process."""
         path = self._write(tmp_path, 2_000)

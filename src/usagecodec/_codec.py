@@ -231,11 +231,12 @@ class _Plan(Generic[_T]):
         if not strict:
             self.attempts += [_Attempt(d, cls, fmt, lenient=True) for d in dialects]
         self.first = self.attempts[0]
+        self._other: _Attempt | None = None
 
     def slow(self, buf: object) -> _T:
         """Decode robustly: normalise, bound the depth, try every variant, explain failures."""
         data = _normalize(buf, self.wire, self.fmt)
-        errors: list[UsageDecodeError] = []
+        failures: list[tuple[_Attempt, BaseException]] = []
         depth_checked = False
         for attempt in self.attempts:
             if attempt.lenient and not depth_checked:
@@ -244,7 +245,7 @@ class _Plan(Generic[_T]):
             try:
                 obj = attempt.decode(data)
             except _CAUGHT as exc:
-                errors.append(_translate(exc, attempt.wire, self.fmt))
+                failures.append((attempt, exc))
                 continue
             if attempt.adopt is not None:
                 obj = attempt.adopt(obj)
@@ -254,7 +255,7 @@ class _Plan(Generic[_T]):
         # Every attempt failed. For a lenient codec the strict attempts were only a fast path:
         # report what the lenient classes said.
         err = _pick(
-            [e for e, a in zip(errors, self.attempts, strict=True) if a.lenient != self.strict]
+            [_translate(exc, a.wire, self.fmt) for a, exc in failures if a.lenient != self.strict]
         )
         if not data.strip(b" \t\r\n"):
             err = UsageDecodeError("empty document", wire=self.wire, format=self.fmt)
@@ -278,25 +279,28 @@ class _Plan(Generic[_T]):
         raise err
 
     def _other_dialect_decodes(self, data: bytes) -> bool:
-        other = DIALECTS["snake" if self.wire == "camel" else "camel"]
+        if self._other is None:  # built on first need: most codecs never need it
+            other = DIALECTS["snake" if self.wire == "camel" else "camel"]
+            self._other = _Attempt(other, self.cls, self.fmt, lenient=True)
+        if self._check_depth(data, raise_=False):
+            return False
         try:
-            _Attempt(other, self.cls, self.fmt, lenient=False).decode(data)
+            self._other.decode(data)
         except _CAUGHT:
             return False
         return True
 
-    def _check_depth(self, data: bytes) -> None:
+    def _check_depth(self, data: bytes, *, raise_: bool = True) -> bool:
+        """Whether ``data`` nests deeper than MAX_DEPTH; raise the error if ``raise_``."""
         if self.fmt == "json":
-            if _scan.exceeds_depth(data, MAX_DEPTH):
-                raise UsageDecodeError(
-                    f"nesting deeper than {MAX_DEPTH} levels",
-                    wire=self.wire,
-                    format=self.fmt,
-                )
-        elif _msgpack_exceeds_depth(data, MAX_DEPTH):
+            deep = _scan.exceeds_depth(data, MAX_DEPTH)
+        else:
+            deep = _msgpack_exceeds_depth(data, MAX_DEPTH)
+        if deep and raise_:
             raise UsageDecodeError(
                 f"nesting deeper than {MAX_DEPTH} levels", wire=self.wire, format=self.fmt
             )
+        return deep
 
     def method(self, name: str, doc: str | None) -> Callable[..., _T]:
         """Build the hot-path method of a specialised codec class (see ``_hot``)."""

@@ -64,7 +64,7 @@ class UsageDecodeError(UsageError):
         self.pos = pos
         self.lineno = lineno
         self.source = source
-        super().__init__(self._render())
+        super().__init__(reason)  # str() renders the full message, with path and context
 
     def _render(self) -> str:
         where = f"at `{self.path}`"

@@ -216,11 +216,24 @@ class _LineDecoder:
                     dec: Any = msgspec.json.Decoder(_envelope_types(at, cls))
                     self.envelopes.append((name, dec.decode, cls is not Usage))
             self.at_keys = at.split(".")
+        # With wire="auto", a line's dialect is guessed from its bytes (snake keys end in
+        # "_tokens"), so that files mixing dialects line by line decode at first try.
+        self.guess = codec.wire == "auto" and codec.format == "json" and not codec.strict
+        if self.guess:
+            camel, snake = codec._usage.attempts[:2]
+            self.by_guess = {True: (snake, camel), False: (camel, snake)}
 
     def __call__(self, line: bytes) -> Usage | None:
         """Return the record's usage (``None`` when it has none) or raise UsageDecodeError."""
         if self.at is not None:
             return self._envelope(line)
+        if self.guess:
+            for attempt in self.by_guess[b'_tokens"' in line]:
+                try:
+                    obj = attempt.decode(line)
+                except _CAUGHT:
+                    continue
+                return obj if attempt.adopt is None else attempt.adopt(obj)  # type: ignore[no-any-return]
         try:
             return self.codec.decode(line)
         except UsageDecodeError as usage_error:
@@ -858,7 +871,7 @@ def _parallel(
             done_records += part.totals.records
             if progress is not None:
                 progress(base + done_bytes, done_records)
-    return merge_parts([r for r in results if r is not None], wire=options.wire)
+    return merge_parts([r for r in results if r is not None])
 
 
 class Part(Struct, frozen=True):
@@ -867,13 +880,13 @@ class Part(Struct, frozen=True):
     Attributes:
         totals: Its totals; collected errors carry line numbers relative to the piece.
         lines: Lines it holds.
-        error: In ``"raise"`` mode, its first bad line as ``(lineno, path, reason, source,
-            wire)`` with a relative line number, else ``None``.
+        error: In ``"raise"`` mode, the error of its first bad line (with a line number
+            relative to the piece), else ``None``.
     """
 
     totals: Totals
     lines: int
-    error: tuple[int, str, str, str | None, str | None] | None = None
+    error: UsageDecodeError | None = None
 
 
 def read_part(reader: UsageReader) -> Part:
@@ -881,12 +894,11 @@ def read_part(reader: UsageReader) -> Part:
     try:
         totals = reader.totals()
     except UsageDecodeError as err:
-        first = (err.lineno or 0, err.path, err.reason, err.source, err.wire)
-        return Part(Totals(), reader.lines, first)
+        return Part(Totals(), reader.lines, err)
     return Part(totals, reader.lines)
 
 
-def merge_parts(parts: Iterable[Part], *, wire: str | None = None) -> Totals:
+def merge_parts(parts: Iterable[Part]) -> Totals:
     """Add up the parts of one source, in order, making line numbers absolute.
 
     Raises:
@@ -896,15 +908,8 @@ def merge_parts(parts: Iterable[Part], *, wire: str | None = None) -> Totals:
     lines_before = 0
     for part in parts:
         if part.error is not None:
-            lineno, epath, reason, source, ewire = part.error
-            raise UsageDecodeError(
-                reason,
-                path=epath,
-                wire=ewire or wire,
-                format="json",
-                lineno=lineno + lines_before,
-                source=source,
-            )
+            err = part.error
+            raise err.located(lineno=(err.lineno or 0) + lines_before) from err.__cause__
         totals = part.totals
         if totals.errors and lines_before:
             totals = msgspec.structs.replace(

@@ -222,7 +222,7 @@ def summarize(
     total = Totals()
     start = 0
     for file_tasks in tasks:
-        total = total + merge_parts(parts[start : start + len(file_tasks)], wire=wire)
+        total = total + merge_parts(parts[start : start + len(file_tasks)])
         start += len(file_tasks)
     return total
 
