@@ -390,7 +390,8 @@ class TestParallel:
     def test_workers_keep_the_error_position(self, tmp_path: Path) -> None:
         """The first error raised through workers is the very error one process raises."""
         path = tmp_path / "pos.ndjson"
-        path.write_bytes((GOOD + b"\n") * 5000 + b'{"totalTokens": 1,, }\n' + (GOOD + b"\n") * 5000)
+        lines = (GOOD + b"\n") * 5000
+        path.write_bytes(lines + b'{"totalTokens": 1,, }\n' + lines)
         with pytest.raises(UsageDecodeError) as one:
             summarize(path)
         with pytest.raises(UsageDecodeError) as many:

@@ -227,7 +227,7 @@ class _LineDecoder:
         """Return the record's usage (``None`` when it has none) or raise UsageDecodeError."""
         if self.at is not None:
             return self._envelope(line)
-        if self.guess:
+        if self.guess and type(line) is bytes:
             for attempt in self.by_guess[b'_tokens"' in line]:
                 try:
                     obj = attempt.decode(line)
