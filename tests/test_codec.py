@@ -593,6 +593,15 @@ class TestEncodeChecks:
             with pytest.raises(UsageValueError, match="non-finite"):
                 encode_usage(bad, format=fmt)  # type: ignore[arg-type]
 
+    def test_false_alarms_still_encode(self) -> None:
+        """A body whose strings contain "null", a float in MessagePack: encoded as they are."""
+        body = PostV2ProxyImagesVariationsResponseBody(
+            created=1, data=[PostV2ProxyImagesVariationsData(url="https://x/null.png")]
+        )
+        assert decode_response(encode_response(body)) == body
+        floaty = Usage(0.5, 0.25, 0.25, InputTokensDetails(0.125, 0.125))
+        assert decode_usage(encode_usage(floaty, format="msgpack"), format="msgpack") == floaty
+
     def test_encode_refuses_a_non_usage(self) -> None:
         """Encoding something else is refused with the project's error."""
         with pytest.raises(UsageValueError):

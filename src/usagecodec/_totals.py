@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
-from operator import add, attrgetter
+from operator import attrgetter
 from typing import Any
 
 from msgspec import Struct
@@ -184,58 +184,56 @@ def _exact_mixed_sum(values: Sequence[int | float]) -> Amount:
 _T = attrgetter("total_tokens")
 _I = attrgetter("input_tokens")
 _O = attrgetter("output_tokens")
-_D = attrgetter("input_tokens_details")
-_X = attrgetter("text_tokens")
-_M = attrgetter("image_tokens")
+_X = attrgetter("input_tokens_details.text_tokens")
+_M = attrgetter("input_tokens_details.image_tokens")
 
 
 def batch_totals(usages: list[Usage]) -> tuple[int, Amount, Amount, Amount, Amount, Amount]:
     """Return ``(flagged, total, input, output, text, image)`` for a batch of usages.
 
-    The common case (integer counts, every record consistent) is a handful of C-level passes
-    over the batch; only batches with fractions or inconsistencies look closer.
+    One plain loop does the common case (integer counts): CPython specialises its attribute
+    loads and integer additions, which makes it about twice as fast as ``map`` with
+    ``attrgetter`` over Structs. A record is flagged when ``total != input + output``,
+    ``input != text + image`` or a count is negative (with both sums holding, ``output``,
+    ``text`` and ``image`` non-negative imply the other two are). A batch holding a fraction
+    is redone exactly: sums as rationals, flags by :meth:`Usage.audit` and its tolerance.
     """
-    if not usages:
-        return (0, 0, 0, 0, 0, 0)
-    t = list(map(_T, usages))
-    i = list(map(_I, usages))
-    o = list(map(_O, usages))
-    details = list(map(_D, usages))
-    x = list(map(_X, details))
-    m = list(map(_M, details))
-    st, si, so, sx, sm = sum(t), sum(i), sum(o), sum(x), sum(m)
-    # sum() returns an int exactly when its list holds no float.
+    t: int | float = 0
+    i: int | float = 0
+    o: int | float = 0
+    x: int | float = 0
+    m: int | float = 0
+    flagged = 0
+    for u in usages:
+        d = u.input_tokens_details
+        a, b, c, e, f = (
+            u.total_tokens,
+            u.input_tokens,
+            u.output_tokens,
+            d.text_tokens,
+            (d.image_tokens),
+        )
+        t += a
+        i += b
+        o += c
+        x += e
+        m += f
+        if a != b + c or b != e + f or c < 0 or e < 0 or f < 0:
+            flagged += 1
     if (
-        type(st) is int
-        and type(si) is int
-        and type(so) is int
-        and type(sx) is int
-        and (type(sm) is int)
+        type(t) is int
+        and type(i) is int
+        and type(o) is int
+        and type(x) is int
+        and (type(m) is int)
     ):
-        consistent = (
-            list(map(add, i, o)) == t
-            and list(map(add, x, m)) == i
-            and min(t) >= 0
-            and min(i) >= 0
-            and min(o) >= 0
-            and min(x) >= 0
-            and min(m) >= 0
-        )
-        if consistent:
-            return (0, st, si, so, sx, sm)
-        flagged = sum(
-            1
-            for a, b, c, d, e in zip(t, i, o, x, m, strict=True)
-            if a != b + c or b != d + e or a < 0 or b < 0 or c < 0 or d < 0 or e < 0
-        )
-        return (flagged, st, si, so, sx, sm)
-    # Fractions: audit() compares them with a tolerance; use it, exactly as documented.
-    flagged = sum(1 for u in usages if u.audit())
+        return (flagged, t, i, o, x, m)
+    # A float was seen (the running sum became one): exact sums, documented audit semantics.
     return (
-        flagged,
-        st if type(st) is int else _exact_mixed_sum(t),
-        si if type(si) is int else _exact_mixed_sum(i),
-        so if type(so) is int else _exact_mixed_sum(o),
-        sx if type(sx) is int else _exact_mixed_sum(x),
-        sm if type(sm) is int else _exact_mixed_sum(m),
+        sum(1 for u in usages if u.audit()),
+        _exact_mixed_sum(list(map(_T, usages))),
+        _exact_mixed_sum(list(map(_I, usages))),
+        _exact_mixed_sum(list(map(_O, usages))),
+        _exact_mixed_sum(list(map(_X, usages))),
+        _exact_mixed_sum(list(map(_M, usages))),
     )
