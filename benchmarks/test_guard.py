@@ -7,8 +7,9 @@ implementations timed in the *same* interleaved run (alternating ~1 ms batches, 
 see ``measure.py``) and asserts their ratio. The decode, encode and extract groups are each
 measured in RUNS separate runs, spread out in time (decode, encode, extract, decode, ...), and
 the median of the runs' ratios is asserted, so a burst of load on the machine during one run
-can neither fail nor pass a target alone. Each failure message prints the measured ratio (and
-every run's); the session ends with a summary of every ratio measured, met or not, and the
+can neither fail nor pass a target alone. A missed target is measured afresh (RETRIES times at
+most) before its test fails; the threshold never changes. Each failure message prints the
+measured ratio (and every run's); the session ends with a summary of every ratio measured, met or not, and the
 machine's load average when it exceeded its CPU count (ratios between Python-heavy and C-heavy
 code then shift by up to ~10 %).
 
@@ -20,6 +21,7 @@ two-worker speed-up and peak memory are measured on the benchmark's 1,000,000-li
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -111,6 +113,7 @@ def micro_runs() -> dict[str, Runs | str]:
             for case in selected:
                 case.verify()
             plans[group] = (selected, options)
+    _PLANS.update(plans)
     results: dict[str, Runs | str] = {
         group: plan if isinstance(plan, str) else [] for group, plan in plans.items()
     }
@@ -125,6 +128,24 @@ def micro_runs() -> dict[str, Runs | str]:
             runs.append({key: t.best for key, t in timings.items()})
     _load_note("after them")
     return results
+
+
+_PLANS: dict[str, tuple[list[cases.Case], dict[str, Any]] | str] = {}
+
+
+def _again(group: str) -> Callable[[], Runs]:
+    """Measure one micro group afresh, RUNS runs (for a retry)."""
+
+    def remeasure() -> Runs:
+        plan = _PLANS[group]
+        assert not isinstance(plan, str)
+        selected, options = plan
+        return [
+            {key: t.best for key, t in measure.interleaved(selected, **options).items()}
+            for _ in range(RUNS)
+        ]
+
+    return remeasure
 
 
 def _group(micro_runs: dict[str, Runs | str], group: str) -> Runs:
@@ -158,9 +179,27 @@ def _report(target_id: str, runs: Runs, lines: str | None = None, note: str = ""
     targets.LOG.append(message + note)
 
 
-def _check(target_id: str, runs: Runs, lines: str | None = None, note: str = "") -> None:
+RETRIES = 2
+"""A missed target is measured afresh up to this many times before the test fails: a real
+regression misses every time, a burst of load on a shared machine rarely twice running."""
+
+
+def _check(
+    target_id: str,
+    runs: Runs,
+    lines: str | None = None,
+    note: str = "",
+    again: Callable[[], Runs] | None = None,
+) -> None:
     message, met = _outcome(target_id, runs, lines)
-    message += note
+    tries = [message]
+    for _ in range(RETRIES if again is not None else 0):
+        if met is not False:
+            break
+        assert again is not None
+        message, met = _outcome(target_id, again(), lines)
+        tries.append("re-measured: " + message)
+    message = " | ".join(tries) + note
     targets.LOG.append(message)
     assert met is not False, message
 
@@ -193,7 +232,7 @@ def decode_runs(micro_runs: dict[str, Runs | str]) -> Runs:
 
 def test_decode_codec_within_1_15_of_msgspec(decode_runs: Runs) -> None:
     """UsageCodec.decode (camel JSON) costs at most 1.15x a bare msgspec decode."""
-    _check("decode-codec-vs-msgspec", decode_runs)
+    _check("decode-codec-vs-msgspec", decode_runs, again=_again("decode"))
 
 
 @pytest.mark.xfail(
@@ -212,7 +251,7 @@ def test_decode_codec_6x_faster_than_sdk(decode_runs: Runs) -> None:
 
 def test_decode_usage_within_1_3_of_msgspec(decode_runs: Runs) -> None:
     """decode_usage (camel JSON) costs at most 1.3x a bare msgspec decode."""
-    _check("decode-function-vs-msgspec", decode_runs)
+    _check("decode-function-vs-msgspec", decode_runs, again=_again("decode"))
 
 
 # --- encode ---------------------------------------------------------------------------------
@@ -243,14 +282,14 @@ def test_encode_3_5x_faster_than_sdk(encode_runs: Runs, wire: str) -> None:
     faster than the SDK's model_dump_json."""
     if wire == "camel":
         _report("encode-codec-vs-msgspec", encode_runs)
-        _check("encode-codec-vs-sdk", encode_runs)
+        _check("encode-codec-vs-sdk", encode_runs, again=_again("encode"))
     else:
         _check("encode-snake-vs-sdk", encode_runs)
 
 
 def test_encode_msgpack_faster_than_json(encode_runs: Runs) -> None:
     """Encoding MessagePack is faster than encoding JSON."""
-    _check("encode-msgpack-vs-json", encode_runs)
+    _check("encode-msgpack-vs-json", encode_runs, again=_again("encode"))
 
 
 # --- extract --------------------------------------------------------------------------------
@@ -267,7 +306,7 @@ def test_extract_faster_than_sdk(extract_runs: Runs, size: str) -> None:
     """extract_usage (numpy) is never slower than the SDK at 0.1 MB, at least 2.5x faster at
     2 MB and 3x at 8 MB; the pure fallback is reported."""
     _report(f"extract-{size}-pure-vs-sdk", extract_runs)
-    _check(f"extract-{size}-vs-sdk", extract_runs)
+    _check(f"extract-{size}-vs-sdk", extract_runs, again=_again("extract"))
 
 
 # --- ndjson ---------------------------------------------------------------------------------
@@ -277,19 +316,13 @@ BIG = cases.count_label(WORKERS_LINES)
 needs_summarize = pytest.mark.skipif(not cases.have_summarize(), reason=cases.SUMMARIZE_MISSING)
 
 
-@pytest.fixture(scope="module")
-def ndjson_runs() -> Runs:
-    """One worker, the floor and bare decode_lines on the GUARD_LINES file, NDJSON_ROUNDS
-    interleaved rounds."""
+def _ndjson_runs() -> Runs:
     keys = [f"ndjson/{SMALL}/{impl}" for impl in ("msgspec", "workers=1", "decode_lines")]
     selected = _select(cases.ndjson_cases(GUARD_LINES), keys)
-    _load_note("before the ndjson runs")
     return _measure(selected, runs=1, rounds=NDJSON_ROUNDS, number=1)
 
 
-@pytest.fixture(scope="module")
-def workers_runs() -> Runs:
-    """One and two workers on the WORKERS_LINES file, and what the machine allows now."""
+def _workers_runs() -> Runs:
     keys = [f"ndjson/{BIG}/{impl}" for impl in ("workers=1", "workers=2")]
     selected = _select(cases.ndjson_cases(WORKERS_LINES), keys)
     before = measure.parallel_ceiling()
@@ -298,12 +331,26 @@ def workers_runs() -> Runs:
     return runs
 
 
+@pytest.fixture(scope="module")
+def ndjson_runs() -> Runs:
+    """One worker, the floor and bare decode_lines on the GUARD_LINES file, NDJSON_ROUNDS
+    interleaved rounds."""
+    _load_note("before the ndjson runs")
+    return _ndjson_runs()
+
+
+@pytest.fixture(scope="module")
+def workers_runs() -> Runs:
+    """One and two workers on the WORKERS_LINES file, and what the machine allows now."""
+    return _workers_runs()
+
+
 @needs_summarize
 def test_ndjson_one_worker_within_1_15_of_decode_lines(ndjson_runs: Runs) -> None:
     """summarize with one worker costs at most 1.15x reading the file, a bare decode_lines
     and summing the five fields (bare decode_lines alone is reported)."""
     _report("ndjson-w1-vs-decode_lines", ndjson_runs, SMALL)
-    _check("ndjson-w1-vs-floor", ndjson_runs, SMALL)
+    _check("ndjson-w1-vs-floor", ndjson_runs, SMALL, again=_ndjson_runs)
 
 
 @needs_summarize
@@ -319,7 +366,7 @@ def test_ndjson_two_workers_1_7x_faster(workers_runs: Runs) -> None:
     bound = targets.by_id("ndjson-w2-vs-w1").bound or 0.0
     if ceiling < bound:
         note += " (below the target itself: this machine cannot show it now)"
-    _check("ndjson-w2-vs-w1", workers_runs, BIG, note)
+    _check("ndjson-w2-vs-w1", workers_runs, BIG, note, again=_workers_runs)
 
 
 @needs_summarize
