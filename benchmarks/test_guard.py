@@ -10,8 +10,8 @@ the median of the runs' ratios is asserted, so a burst of load on the machine du
 can neither fail nor pass a target alone. A missed target is measured afresh (RETRIES times at
 most) before its test fails; the threshold never changes. Each failure message prints the
 measured ratio (and every run's); the session ends with a summary of every ratio measured,
-met or not, and the machine's load average when it exceeded its CPU count (ratios between Python-heavy and C-heavy
-code then shift by up to ~10 %).
+met or not, and the machine's load average when it exceeded its CPU count (ratios between
+Python-heavy and C-heavy code then shift by up to ~10 %).
 
 The ndjson tests are skipped only while ``usagecodec.summarize`` does not exist. One worker is
 compared with the floor on a 200,000-line file (``USAGECODEC_GUARD_LINES`` overrides it), the
