@@ -227,13 +227,25 @@ class _LineDecoder:
         """Return the record's usage (``None`` when it has none) or raise UsageDecodeError."""
         if self.at is not None:
             return self._envelope(line)
-        if self.guess and type(line) is bytes:
+        if self.guess and type(line) is bytes and len(line) <= _BODY_LIKELY:
             for attempt in self.by_guess[b'_tokens"' in line]:
                 try:
                     obj = attempt.decode(line)
                 except _CAUGHT:
                     continue
                 return obj if attempt.adopt is None else attempt.adopt(obj)  # type: ignore[no-any-return]
+        if len(line) > _BODY_LIKELY:
+            # A usage object takes a few hundred bytes: a long record is a response body, and
+            # trying it as a usage first would skip all of it twice (once per dialect).
+            try:
+                return self.codec.extract_usage(line)
+            except UsageDecodeError as body_error:
+                if not _wrong_shape(body_error):
+                    raise
+                try:
+                    return self.codec.decode(line)
+                except UsageDecodeError as usage_error:
+                    raise (body_error if _wrong_shape(usage_error) else usage_error) from None
         try:
             return self.codec.decode(line)
         except UsageDecodeError as usage_error:
@@ -275,6 +287,9 @@ class _LineDecoder:
         assert first is not None
         raise first
 
+
+_BODY_LIKELY = 4096
+"""Records longer than this are tried as response bodies first."""
 
 _WRONG_SHAPE = (
     "Object missing required field `totalTokens`",
