@@ -684,9 +684,15 @@ def _rebuild_codec(wire: Wire, fmt: Format, strict: bool) -> UsageCodec:
 # --- convenience functions -----------------------------------------------------------------
 
 
-@cache
+_CODECS: dict[tuple[str, str, bool], UsageCodec] = {}
+"""The codecs of the convenience functions, built on first use."""
+
+
 def _codec(wire: str, fmt: str, strict: bool) -> UsageCodec:
-    return UsageCodec(wire, fmt, strict=strict)  # type: ignore[arg-type]
+    codec = _CODECS.get((wire, fmt, strict))
+    if codec is None:
+        codec = _CODECS[wire, fmt, strict] = UsageCodec(wire, fmt, strict=strict)  # type: ignore[arg-type]
+    return codec
 
 
 _DEFAULT = _codec("camel", "json", False)
