@@ -445,6 +445,20 @@ def _fmt(value: Any) -> str:
     return f"{float(value):,.6f}".rstrip("0").rstrip(".")
 
 
+def _reader(args: argparse.Namespace, name: str, on_error: OnError) -> UsageReader:
+    """A reader of one input with the command's reading options."""
+    return UsageReader(
+        name,
+        wire=args.wire,
+        at=args.at,
+        strict=args.strict,
+        on_error=on_error,
+        max_line_bytes=args.max_line_bytes,
+        chunk_size=min(DEFAULT_CHUNK_SIZE, args.max_line_bytes),
+        format=args.input_format,
+    )
+
+
 def _cmd_validate(args: argparse.Namespace, out: IO[str]) -> int:
     _check_format(args)
     files = _inputs(args)
@@ -453,16 +467,7 @@ def _cmd_validate(args: argparse.Namespace, out: IO[str]) -> int:
     done = 0
     try:
         for name in files:
-            reader = UsageReader(
-                name,
-                wire=args.wire,
-                at=args.at,
-                strict=args.strict,
-                on_error="collect",
-                max_line_bytes=args.max_line_bytes,
-                chunk_size=min(DEFAULT_CHUNK_SIZE, args.max_line_bytes),
-                format=args.input_format,
-            )
+            reader = _reader(args, name, "collect")
             for _ in reader.batches():
                 for err in reader.errors:
                     if not args.quiet:
@@ -488,16 +493,7 @@ def _cmd_convert(args: argparse.Namespace, out: IO[str]) -> int:
     bad = done = 0
     try:
         for name in files:
-            reader = UsageReader(
-                name,
-                wire=args.wire,
-                at=args.at,
-                strict=args.strict,
-                on_error=args.on_error,
-                max_line_bytes=args.max_line_bytes,
-                chunk_size=min(DEFAULT_CHUNK_SIZE, args.max_line_bytes),
-                format=args.input_format,
-            )
+            reader = _reader(args, name, args.on_error)
             for usages in reader.batches():
                 if usages:
                     sink.write(encode_lines(usages))
