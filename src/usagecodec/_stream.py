@@ -171,10 +171,11 @@ def _msgpack_pieces(read: Callable[[int], bytes], chunk_size: int, max_doc: int)
             return
 
 
-def _count_lines(chunk: bytes) -> int:
+def count_lines(chunk: bytes) -> int:
+    """Lines in a chunk, as the reader counts them (the last one may lack its newline)."""
     # bytes.count is a scalar loop; replace() finds newlines with memchr: ~5x faster here.
     n = len(chunk) - len(chunk.replace(b"\n", b""))
-    return n if chunk.endswith(b"\n") else n + 1
+    return n if not chunk or chunk.endswith(b"\n") else n + 1
 
 
 # --- decoding one line, whatever it holds --------------------------------------------------
@@ -490,7 +491,7 @@ class UsageReader:
                 yield batch
 
     def _decode_chunk(self, chunk: bytes, lineno: int) -> _Batch:
-        lines = _count_lines(chunk)
+        lines = count_lines(chunk)
         for k, (decode_lines, adopt) in enumerate(self._fast):
             try:
                 usages = decode_lines(chunk)

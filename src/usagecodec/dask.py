@@ -52,6 +52,7 @@ from usagecodec._stream import (
     OnError,
     Part,
     UsageReader,
+    count_lines,
     merge_parts,
     read_part,
 )
@@ -105,14 +106,8 @@ def _blocks(
     return blocks, names
 
 
-def _count_lines(block: bytes) -> int:
-    """Lines in a block, as the reader counts them (a last line may lack its newline)."""
-    n = block.count(b"\n")
-    return n + 1 if block and not block.endswith(b"\n") else n
-
-
 def _lines_after(before: int, block: bytes) -> int:
-    return before + _count_lines(block)
+    return before + count_lines(block)
 
 
 def _options(
