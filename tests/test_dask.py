@@ -29,7 +29,7 @@ import usagecodec  # noqa: E402
 from usagecodec import Totals, UsageDecodeError, UsageReader, summarize  # noqa: E402
 from usagecodec import dask as ud  # noqa: E402
 from usagecodec._cli import main  # noqa: E402
-from usagecodec._stream import OnError  # noqa: E402
+from usagecodec._stream import OnError, count_lines  # noqa: E402
 
 
 def camel(t: Any, i: Any, o: Any, x: Any, m: Any) -> bytes:
@@ -156,7 +156,7 @@ class TestBlocks:
         for block in dask.compute(*blocks[0], scheduler="sync"):
             reader = UsageReader(io.BytesIO(block), wire="auto", on_error="skip")
             reader.totals()
-            assert ud._count_lines(block) == reader.lines
+            assert count_lines(block) == reader.lines
 
     def test_unknown_options_fail_before_any_work(self, logs: Path) -> None:
         """A bad option is a ValueError raised here, not on a worker."""
