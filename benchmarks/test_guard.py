@@ -189,11 +189,13 @@ def _check(
     runs: Runs,
     lines: str | None = None,
     note: str = "",
+    *,
     again: Callable[[], Runs] | None = None,
+    retries: int = RETRIES,
 ) -> None:
     message, met = _outcome(target_id, runs, lines)
     tries = [message]
-    for _ in range(RETRIES if again is not None else 0):
+    for _ in range(retries if again is not None else 0):
         if met is not False:
             break
         assert again is not None
@@ -366,7 +368,8 @@ def test_ndjson_two_workers_1_7x_faster(workers_runs: Runs) -> None:
     bound = targets.by_id("ndjson-w2-vs-w1").bound or 0.0
     if ceiling < bound:
         note += " (below the target itself: this machine cannot show it now)"
-    _check("ndjson-w2-vs-w1", workers_runs, BIG, note, again=_workers_runs)
+    # The most load-sensitive target (it needs the second core to itself): more retries.
+    _check("ndjson-w2-vs-w1", workers_runs, BIG, note, again=_workers_runs, retries=4)
 
 
 @needs_summarize

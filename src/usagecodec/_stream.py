@@ -860,8 +860,7 @@ def _parallel(
     progress: Callable[[int, int], None] | None,
     base: int,
 ) -> Totals:
-    import concurrent.futures  # noqa: PLC0415 - only parallel runs pay for it
-    import multiprocessing  # noqa: PLC0415
+    import multiprocessing  # noqa: PLC0415 - only parallel runs pay for it
     import threading  # noqa: PLC0415
 
     size = os.path.getsize(path)
@@ -869,25 +868,62 @@ def _parallel(
     n = workers if size < (64 << 20) * workers else max(workers, size // (64 << 20))
     bounds = [size * k // n for k in range(n + 1)]
     tasks = [_Task(k, path, bounds[k], bounds[k + 1]) for k in range(n)]
+    shares = [tasks[k::workers] for k in range(workers)]
     # fork is by far the cheapest start; only safe while this process runs no other thread.
     method = (
         "fork"
         if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
         else "spawn"
     )
-    context = multiprocessing.get_context(method)
+    context: Any = multiprocessing.get_context(method)
+    children = []
+    for share in shares[1:]:
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_child, args=(send, share, options), daemon=True)
+        child.start()
+        send.close()
+        children.append((child, receive))
     results: list[Part | None] = [None] * n
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = [pool.submit(_summarize_range, t, options) for t in tasks]
-        done_bytes = done_records = 0
-        for fut in concurrent.futures.as_completed(futures):
-            index, part = fut.result()
+    done_bytes = done_records = 0
+
+    def collect(parts: list[tuple[int, Part]]) -> None:
+        nonlocal done_bytes, done_records
+        for index, part in parts:
             results[index] = part
             done_bytes += bounds[index + 1] - bounds[index]
             done_records += part.totals.records
-            if progress is not None:
-                progress(base + done_bytes, done_records)
+        if progress is not None:
+            progress(base + done_bytes, done_records)
+
+    try:
+        collect([_summarize_range(task, options) for task in shares[0]])  # this process's share
+        for child, receive in children:
+            try:
+                status, payload = receive.recv()
+            except EOFError:
+                child.join()
+                raise OSError(f"a worker process died (exit code {child.exitcode})") from None
+            child.join()
+            if status == "error":
+                raise payload
+            collect(payload)
+    finally:
+        for child, receive in children:
+            receive.close()
+            if child.is_alive():
+                child.terminate()
+                child.join()
     return merge_parts([r for r in results if r is not None])
+
+
+def _child(send: Any, share: list[_Task], options: _Options) -> None:
+    """Worker process: the totals of its ranges, or the exception that stopped it."""
+    try:
+        send.send(("ok", [_summarize_range(task, options) for task in share]))
+    except BaseException as exc:
+        send.send(("error", exc))
+    finally:
+        send.close()
 
 
 class Part(Struct, frozen=True):
