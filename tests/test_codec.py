@@ -624,6 +624,13 @@ class TestCodecObject:
         again = pickle.loads(pickle.dumps(codec))
         assert repr(again) == repr(codec)
 
+    def test_subclassing_is_refused(self) -> None:
+        """UsageCodec is final: a subclass would miss the per-configuration hot paths."""
+        with pytest.raises(TypeError, match="not designed for subclassing"):
+
+            class Mine(UsageCodec):  # type: ignore[misc]
+                pass
+
     def test_decode_methods_are_documented(self) -> None:
         """The per-instance fast methods keep the documented docstrings."""
         assert "Decode one usage document" in (UsageCodec().decode.__doc__ or "")

@@ -19,7 +19,7 @@ import codecs
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
-from typing import Any, Generic, Literal, TypeVar, overload
+from typing import Any, Generic, Literal, TypeVar, final, overload
 
 import msgspec
 from msgspec import UNSET
@@ -363,6 +363,7 @@ def _strict_checks(obj: Any, wire: str, fmt: str) -> None:
 # --- the codec -----------------------------------------------------------------------------
 
 
+@final
 class UsageCodec:
     """A reusable decoder/encoder for one wire dialect and one format.
 
@@ -389,6 +390,12 @@ class UsageCodec:
     wire: Wire
     format: Format
     strict: bool
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # The only subclasses are the per-configuration classes built by _specialized().
+        if "_usage_plan" not in cls.__dict__:
+            raise TypeError("UsageCodec is not designed for subclassing; wrap it instead")
+        super().__init_subclass__(**kwargs)
 
     def __new__(
         cls,
@@ -439,7 +446,7 @@ class UsageCodec:
             UsageDecodeError: For anything that is not a valid usage document, with the JSON
                 path of the offending value.
         """
-        return self._usage.slow(buf)  # pragma: no cover - replaced per instance
+        return self._usage.slow(buf)  # pragma: no cover - replaced per codec class
 
     def decode_response(self, buf: bytes | bytearray | memoryview | str) -> Body:
         """Decode a full response body (``created``, ``data``, ..., ``usage``).
@@ -453,7 +460,7 @@ class UsageCodec:
         Raises:
             UsageDecodeError: For anything that is not a valid response body.
         """
-        return self._body.slow(buf)  # pragma: no cover - replaced per instance
+        return self._body.slow(buf)  # pragma: no cover - replaced per codec class
 
     def extract_usage(self, body: bytes | bytearray | memoryview | str) -> Usage | None:
         """Return the usage of a full response body without building its ``data`` list.
