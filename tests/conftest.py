@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -53,3 +55,50 @@ def seed_usage() -> Usage:
 
 WIRES = ("camel", "snake", "auto")
 FORMATS = ("json", "msgpack")
+
+
+def camel(t: Any, i: Any, o: Any, x: Any, m: Any) -> bytes:
+    """A usage document in the camel dialect, with any values (bad ones included)."""
+    return msgspec.json.encode(
+        {
+            "totalTokens": t,
+            "inputTokens": i,
+            "outputTokens": o,
+            "inputTokensDetails": {"textTokens": x, "imageTokens": m},
+        }
+    )
+
+
+def snake(t: Any, i: Any, o: Any, x: Any, m: Any) -> bytes:
+    """A usage document in the snake dialect, with any values (bad ones included)."""
+    return msgspec.json.encode(
+        {
+            "total_tokens": t,
+            "input_tokens": i,
+            "output_tokens": o,
+            "input_tokens_details": {"text_tokens": x, "image_tokens": m},
+        }
+    )
+
+
+def reference_depth(data: bytes) -> int:
+    """Deepest nesting of arrays and objects outside strings: a char-by-char state machine,
+    independent of the library (the specification its depth checks are tested against)."""
+    best = level = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in b"[{":
+            level += 1
+            best = max(best, level)
+        elif byte in b"]}":
+            level = max(level - 1, 0)
+    return best

@@ -28,6 +28,8 @@ import pytest
 import usagecodec
 from usagecodec import MAX_DEPTH
 
+from .conftest import reference_depth
+
 CORPUS = Path(__file__).parent / "data" / "JSONTestSuite"
 PARSING = sorted((CORPUS / "test_parsing").glob("*.json"))
 TRANSFORM = sorted((CORPUS / "test_transform").glob("*.json"))
@@ -188,28 +190,6 @@ def corpus_report(entry: str) -> dict[str, dict[str, Outcome]]:
     return results
 
 
-def depth(data: bytes) -> int:
-    """Deepest nesting of arrays and objects outside strings (independent of the library)."""
-    best = level = 0
-    in_string = escaped = False
-    for byte in data:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:
-                escaped = True
-            elif byte == 0x22:
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in b"[{":
-            level += 1
-            best = max(best, level)
-        elif byte in b"]}":
-            level = max(level - 1, 0)
-    return best
-
-
 def verdict(outcome: Outcome) -> str:
     """'usage', 'empty', 'none' or 'other: ...' for a value; 'reject' for our error."""
     if outcome[0] == "value":
@@ -324,7 +304,7 @@ def expected_embedded(entry: str, name: str, data: bytes) -> str:
     if kind == "n_":
         return REJECT
     if kind == "y_":
-        return ACCEPT if depth(data) + 1 <= MAX_DEPTH else REJECT
+        return ACCEPT if reference_depth(data) + 1 <= MAX_DEPTH else REJECT
     return PINNED_EMBEDDED[name][0]
 
 
@@ -355,10 +335,10 @@ class TestCorpus:
 
     def test_depth_helper_measures_nesting(self) -> None:
         """The test's own depth measure counts brackets outside strings only."""
-        assert depth(b'[{"a":"[[["},[1]]') == 2
-        assert depth(FILES["test_parsing/n_structure_100000_opening_arrays.json"].read_bytes()) > (
-            MAX_DEPTH
-        )
+        assert reference_depth(b'[{"a":"[[["},[1]]') == 2
+        assert reference_depth(
+            FILES["test_parsing/n_structure_100000_opening_arrays.json"].read_bytes()
+        ) > (MAX_DEPTH)
 
 
 @pytest.mark.slow
@@ -445,7 +425,9 @@ class TestEmbedded:
             assert f"deeper than {MAX_DEPTH}" in outcome[1]
 
 
-DEEP = sorted(name for name, path in FILES.items() if depth(path.read_bytes()) > MAX_DEPTH - 1)
+DEEP = sorted(
+    name for name, path in FILES.items() if reference_depth(path.read_bytes()) > MAX_DEPTH - 1
+)
 
 
 def assert_deep_cases_rejected(report: dict[str, Any]) -> None:

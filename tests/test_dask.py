@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -31,28 +30,7 @@ from usagecodec import dask as ud  # noqa: E402
 from usagecodec._cli import main  # noqa: E402
 from usagecodec._stream import OnError, count_lines  # noqa: E402
 
-
-def camel(t: Any, i: Any, o: Any, x: Any, m: Any) -> bytes:
-    return msgspec.json.encode(
-        {
-            "totalTokens": t,
-            "inputTokens": i,
-            "outputTokens": o,
-            "inputTokensDetails": {"textTokens": x, "imageTokens": m},
-        }
-    )
-
-
-def snake(t: Any, i: Any, o: Any, x: Any, m: Any) -> bytes:
-    return msgspec.json.encode(
-        {
-            "total_tokens": t,
-            "input_tokens": i,
-            "output_tokens": o,
-            "input_tokens_details": {"text_tokens": x, "image_tokens": m},
-        }
-    )
-
+from .conftest import camel, snake  # noqa: E402
 
 GOOD = camel(10, 6, 4, 5, 1)
 BAD = b'{"totalTokens":"ten"}'

@@ -20,31 +20,11 @@ from usagecodec._scan import (
     prescan,
 )
 
+from .conftest import reference_depth
+
 # ------------------------------------------------------------------------------------------
 # Helpers
 # ------------------------------------------------------------------------------------------
-
-
-def reference_depth(buf: bytes) -> int:
-    """Char-by-char state machine: the specification of max_depth."""
-    depth = best = 0
-    in_string = escaped = False
-    for b in buf:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif b == 0x5C:
-                escaped = True
-            elif b == 0x22:
-                in_string = False
-        elif b == 0x22:
-            in_string = True
-        elif b in b"[{":
-            depth += 1
-            best = max(best, depth)
-        elif b in b"]}":
-            depth = max(depth - 1, 0)
-    return best
 
 
 PATHS = ["numpy", "numpy-chunked", "fallback"]

@@ -41,6 +41,8 @@ from usagecodec import (
     extract_usage,
 )
 
+from .conftest import reference_depth
+
 SDK_DIR = Path(__file__).parent / "sdk"
 SDK_VERSION = "4.15.11"
 SEED = 20_240_611
@@ -634,28 +636,6 @@ def has_lone_surrogate(doc: bytes) -> bool:
     return any(re.search("[\ud800-\udfff]", s) for s in _strings(value))
 
 
-def depth(data: bytes) -> int:
-    """Deepest nesting of arrays and objects outside strings (independent of the library)."""
-    best = level = 0
-    in_string = escaped = False
-    for byte in data:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:
-                escaped = True
-            elif byte == 0x22:
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in b"[{":
-            level += 1
-            best = max(best, level)
-        elif byte in b"]}":
-            level = max(level - 1, 0)
-    return best
-
-
 def _sdk_strings(value: Any) -> Iterator[str]:
     if isinstance(value, dict):
         for v in value.values():
@@ -706,7 +686,10 @@ def _lone_surrogate_escape(c: Context) -> bool:
 
 
 def _nesting_deeper_than_max_depth(c: Context) -> bool:
-    return c.error.reason == f"nesting deeper than {MAX_DEPTH} levels" and depth(c.doc) > MAX_DEPTH
+    return (
+        c.error.reason == f"nesting deeper than {MAX_DEPTH} levels"
+        and reference_depth(c.doc) > MAX_DEPTH
+    )
 
 
 def _repeated_key_earlier_value_invalid(c: Context) -> bool:

@@ -25,27 +25,7 @@ from usagecodec import (
     summarize,
 )
 
-
-def camel(t: float, i: float, o: float, x: float, m: float) -> bytes:
-    return msgspec.json.encode(
-        {
-            "totalTokens": t,
-            "inputTokens": i,
-            "outputTokens": o,
-            "inputTokensDetails": {"textTokens": x, "imageTokens": m},
-        }
-    )
-
-
-def snake(t: float, i: float, o: float, x: float, m: float) -> bytes:
-    return msgspec.json.encode(
-        {
-            "total_tokens": t,
-            "input_tokens": i,
-            "output_tokens": o,
-            "input_tokens_details": {"text_tokens": x, "image_tokens": m},
-        }
-    )
+from .conftest import camel, snake
 
 
 def consistent(rng: random.Random) -> tuple[int, int, int, int, int]:
