@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Union
+from typing import TYPE_CHECKING, Annotated, ClassVar, Union
 
 from msgspec import UNSET, Meta, Struct, StructMeta, UnsetType
 
@@ -390,8 +390,3 @@ Usage = PostV2ProxyImagesVariationsUsage
 """Short alias of :class:`PostV2ProxyImagesVariationsUsage`."""
 InputTokensDetails = PostV2ProxyImagesVariationsInputTokensDetails
 """Short alias of :class:`PostV2ProxyImagesVariationsInputTokensDetails`."""
-
-
-def check(obj: Any) -> None:
-    """Validate a public object whatever way it was built (used before encoding)."""
-    obj._check("")
