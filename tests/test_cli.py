@@ -219,7 +219,7 @@ class TestFailures:
     ) -> None:
         """A file that cannot be opened (EACCES at open time) is one line and exit 2."""
         path = write(tmp_path, "secret.ndjson", GOOD)
-        import usagecodec._stream as stream
+        import usagecodec._framing as stream
 
         def deny(*args: object, **kwargs: object) -> None:
             raise PermissionError(13, "Permission denied", path)

@@ -410,7 +410,7 @@ class TestRanges:
         """Byte ranges cut anywhere read every line exactly once, in order."""
         import tempfile
 
-        from usagecodec._stream import _range_reader
+        from usagecodec._framing import range_reader as _range_reader
 
         data = b"\n".join(lines) + (b"\n" if final_nl and lines else b"")
         bounds = sorted({0, len(data), *(c for c in cuts if c < len(data))})

@@ -25,6 +25,7 @@ from ._stream import (
     DEFAULT_MAX_LINE_BYTES,
     OnError,
     UsageReader,
+    read_usages,
     summarize,
 )
 from ._totals import TOKEN_FIELDS, Totals
@@ -447,7 +448,7 @@ def _fmt(value: Any) -> str:
 
 def _reader(args: argparse.Namespace, name: str, on_error: OnError) -> UsageReader:
     """A reader of one input with the command's reading options."""
-    return UsageReader(
+    return read_usages(
         name,
         wire=args.wire,
         at=args.at,

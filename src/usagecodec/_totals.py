@@ -181,6 +181,7 @@ def _exact_mixed_sum(values: Sequence[int | float]) -> Amount:
     return _normal(whole + Fraction(scaled, 1 << _ONE_ULP_SCALE))
 
 
+_audit = Usage.audit
 _T = attrgetter("total_tokens")
 _I = attrgetter("input_tokens")
 _O = attrgetter("output_tokens")
@@ -230,7 +231,7 @@ def batch_totals(usages: list[Usage]) -> tuple[int, Amount, Amount, Amount, Amou
         return (flagged, t, i, o, x, m)
     # A float was seen (the running sum became one): exact sums, documented audit semantics.
     return (
-        sum(1 for u in usages if u.audit()),
+        sum(1 for u in usages if _audit(u)),  # (twin instances too: see _records)
         _exact_mixed_sum(list(map(_T, usages))),
         _exact_mixed_sum(list(map(_I, usages))),
         _exact_mixed_sum(list(map(_O, usages))),

@@ -63,6 +63,7 @@ from usagecodec._stream import (
     OnError,
     Source,
     UsageReader,
+    read_usages,
 )
 from usagecodec._totals import TOKEN_FIELDS, BadLine
 
@@ -204,7 +205,7 @@ def _reader(
     format: Format,
 ) -> UsageReader:
     if not isinstance(source, UsageReader):
-        return UsageReader(
+        return read_usages(
             source,
             wire=wire,
             at=at,
@@ -490,7 +491,7 @@ def write_parquet(
     )
     try:
         for item in items:
-            reader = UsageReader(
+            reader = read_usages(
                 item,
                 wire=wire,
                 at=at,

@@ -51,6 +51,7 @@ from usagecodec._stream import (
     DEFAULT_MAX_LINE_BYTES,
     OnError,
     Part,
+    ReadOptions,
     UsageReader,
     count_lines,
     merge_parts,
@@ -118,17 +119,16 @@ def _options(
     on_error: OnError,
     max_line_bytes: int,
     chunk_size: int,
-) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "wire": wire,
-        "at": at,
-        "strict": strict,
-        "on_error": on_error,
-        "max_line_bytes": max_line_bytes,
-        "chunk_size": chunk_size,
-    }
-    UsageReader(io.BytesIO(b""), **options)  # refuse bad options here, not on a worker
-    return options
+) -> ReadOptions:
+    # Built (and so checked) here: bad options are refused now, not on a worker.
+    return ReadOptions(
+        wire=wire,
+        at=at,
+        strict=strict,
+        on_error=on_error,
+        max_line_bytes=max_line_bytes,
+        chunk_size=chunk_size,
+    )
 
 
 @contextlib.contextmanager
@@ -146,9 +146,9 @@ def _scheduler(scheduler: Any) -> Iterator[Any]:
 # --- summaries ------------------------------------------------------------------------------
 
 
-def _read_block(block: bytes, name: str, options: dict[str, Any]) -> Part:
+def _read_block(block: bytes, name: str, options: ReadOptions) -> Part:
     """Worker: the totals of one block (in raise mode, up to its first bad line)."""
-    return read_part(UsageReader(io.BytesIO(block), name=name, **options))
+    return read_part(UsageReader._part(io.BytesIO(block), options, name=name))
 
 
 def summarize(
@@ -232,7 +232,7 @@ def _frame_schema(dtype: str) -> Any:
     return arrow.schema(floats=floats, source_column=True)
 
 
-def _block_frame(block: bytes, name: str, before: int, options: dict[str, Any], dtype: str) -> Any:
+def _block_frame(block: bytes, name: str, before: int, options: ReadOptions, dtype: str) -> Any:
     """Worker: the pandas frame of one block, line numbers made absolute with ``before``."""
     import pyarrow as pa  # type: ignore[import-untyped]  # noqa: PLC0415
     import pyarrow.compute as pc  # type: ignore[import-untyped]  # noqa: PLC0415
@@ -242,7 +242,7 @@ def _block_frame(block: bytes, name: str, before: int, options: dict[str, Any], 
     target = _frame_schema(dtype)
     line = target.get_field_index("line")
     batches = []
-    reader = UsageReader(io.BytesIO(block), name=name, **options)
+    reader = UsageReader._part(io.BytesIO(block), options, name=name)
     try:
         for found in arrow.iter_batches(reader, source_column=True):
             batch = found

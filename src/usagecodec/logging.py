@@ -58,7 +58,7 @@ from usagecodec._codec import UsageCodec, Wire
 from usagecodec._errors import UsageDecodeError
 from usagecodec._models import PostV2ProxyImagesVariationsResponseBody as ResponseBody
 from usagecodec._models import PostV2ProxyImagesVariationsUsage as Usage
-from usagecodec._stream import _LineDecoder
+from usagecodec._records import LineDecoder
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import Histogram, Meter
@@ -122,7 +122,7 @@ class _Decoder:
     """Turn whatever a record carries into a usage (or ``None``), raising on bad input."""
 
     def __init__(self, wire: Wire) -> None:
-        self.line = _LineDecoder(UsageCodec(wire, "json"), None)
+        self.line = LineDecoder(UsageCodec(wire, "json"), None)
 
     def __call__(self, value: object) -> Usage | None:
         if type(value) is Usage:
