@@ -35,6 +35,8 @@ from ._models import (
     PostV2ProxyImagesVariationsUsage,
     Usage,
 )
+from ._framing import Source
+from ._options import OnError, ReadOptions
 from ._stream import UsageReader, read_usages, summarize
 from ._totals import BadLine, Totals
 
@@ -48,10 +50,13 @@ __all__ = [
     "Finding",
     "Format",
     "InputTokensDetails",
+    "OnError",
     "PostV2ProxyImagesVariationsData",
     "PostV2ProxyImagesVariationsInputTokensDetails",
     "PostV2ProxyImagesVariationsResponseBody",
     "PostV2ProxyImagesVariationsUsage",
+    "ReadOptions",
+    "Source",
     "Totals",
     "Usage",
     "UsageCodec",

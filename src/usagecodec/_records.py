@@ -38,7 +38,7 @@ from ._errors import UsageDecodeError
 from ._models import PostV2ProxyImagesVariationsResponseBody as Body
 from ._models import PostV2ProxyImagesVariationsUsage as Usage
 from ._options import ReadOptions, path_keys
-from ._scan import MAX_DEPTH, exceeds_depth
+from ._scan import MAX_DEPTH, ScanError, exceeds_depth, prescan
 from ._variants import ADOPT, DIALECTS
 
 __all__ = ["Batch", "ChunkDecoder", "LineDecoder", "envelope_type", "one_per_line"]
@@ -205,6 +205,12 @@ class LineDecoder:
 _USAGE, _BODY, _ENVELOPE = 0, 1, 2
 _NOT_OPENERS = bytes(b for b in range(256) if b not in b"[{\n")
 _WS_NOT_NL = b" \t\r"
+_HUGE = 1 << 20
+"""A line longer than this is read on its own, by the line decoder (bounded memory)."""
+_LONG_LINES = 16384
+"""Chunks whose lines are this long on average have their long strings removed first."""
+_STRINGS_PER_LINE = 256
+"""Short strings the removal may step over per line before it gives up (see prescan)."""
 _NOT_UNDERSCORE = bytes(b for b in range(256) if b not in b"_\n")
 
 
@@ -419,6 +425,12 @@ class ChunkDecoder:
     def decode(self, chunk: bytes, lineno: int) -> Batch:
         """Decode a chunk of whole lines whose first line is number ``lineno``."""
         lines = _count_lines(chunk)
+        if lines == 1 and len(chunk) > _HUGE:
+            # One very long line (a body carrying big images, or something hostile): the
+            # line decoder reads it in bounded memory, without building its data list.
+            batch = Batch([], [], 1)
+            self._one(chunk[:-1] if chunk.endswith(b"\n") else chunk, lineno, batch, full=True)
+            return batch
         if self.mixed and lines > self._SMALL:  # the last chunk mixed dialects: this one too?
             parts = chunk.split(b"\n")
             if len(parts) > lines:
@@ -457,6 +469,14 @@ class ChunkDecoder:
         shallow: bool | None = None
         camel_free: bool | None = None
         shapes = self.shapes
+        if len(data) >= _LONG_LINES * _count_lines(data) and self.options.at is None:
+            # Long lines (bodies carrying base64 images): their long strings are validated
+            # in bulk and removed; the rest parses as the lines would (see _scan.prescan).
+            # Every string stays within its line: a removed content never holds a newline.
+            try:
+                data = prescan(data, max_strings=_STRINGS_PER_LINE * _count_lines(data)) or data
+            except ScanError:
+                return None
         for k, shape in enumerate(shapes):
             if shape.depth:
                 if shallow is None:
@@ -571,13 +591,14 @@ class ChunkDecoder:
         for part, number in zip(parts, numbers, strict=True):
             self._one(part, number, batch)
 
-    def _one(self, line: bytes, number: int, batch: Batch) -> None:
+    def _one(self, line: bytes, number: int, batch: Batch, *, full: bool = False) -> None:
+        """Decode one line into ``batch``; ``full``: with the line decoder only."""
         if _blank(line):
             batch.blank += 1
             return
         usage: Any = _MISS
         data = line[3:] if line[:3] == _BOM else line
-        if data.rstrip(b" \t\r").endswith(b"}"):
+        if not full and data.rstrip(b" \t\r").endswith(b"}"):
             usage = self._single(data)
         if usage is _MISS:
             try:
