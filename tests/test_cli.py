@@ -235,7 +235,10 @@ class TestFailures:
         proc = run("summarize", path)
         assert proc.returncode == 1 and b"Traceback" not in proc.stderr
         assert proc.stderr.count(b"\n") == 1
-        d = summary(run("summarize", "--json", "--on-error", "skip", path))
+        # Nothing carried a usage: the summary is printed, and the status says so (1).
+        skipped = run("summarize", "--json", "--on-error", "skip", path)
+        assert skipped.returncode == 1 and b"no record carried a usage" in skipped.stderr
+        d = json.loads(skipped.stdout)
         assert d["records"] == 0 and d["bad_lines"] >= 1
 
     def test_bad_option_is_a_usage_error(self) -> None:

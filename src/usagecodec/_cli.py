@@ -1,8 +1,13 @@
 """The ``usagecodec`` command: summarize, validate, convert, schema.
 
 ``main(argv) -> int`` never lets a traceback out for expected failures: bad input, missing or
-unreadable files and broken pipes become a one-line message on stderr and an exit status
-(0 success, 1 bad data, 2 usage error such as a missing file or a wrong option).
+unreadable files, refused outputs and broken pipes become a one-line message on stderr and an
+exit status: 0 all good, 1 bad data (a bad line, an audit finding with ``validate --audit``, or
+no record carrying a usage at all), 2 usage error (a wrong option, an unreadable input, a
+refused output), 3 the output could not be written (a full disk, a closed standard output),
+141 standard output or error closed by its reader (as a filter killed by SIGPIPE), 130 and 143
+interrupted by SIGINT or SIGTERM. An interrupted or failed run leaves any ``-o`` target as it
+was.
 """
 
 from __future__ import annotations
@@ -11,33 +16,111 @@ import argparse
 import contextlib
 import errno
 import json
+import math
 import os
+import re
+import signal
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import IO, Any
 
+import msgspec
+
 from ._codec import UsageCodec
 from ._errors import UsageDecodeError, UsageError
+from ._framing import open_source as _open_input
+from ._options import ReadOptions
+from ._output import Output, OutputRefused
 from ._stream import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_LINE_BYTES,
     OnError,
     UsageReader,
-    read_usages,
-    summarize,
+    summarize_with,
 )
-from ._totals import TOKEN_FIELDS, Totals
+from ._totals import TOKEN_FIELDS, Totals, exact_decimal
 
 __all__ = ["main"]
 
 PROG = "usagecodec"
-EXIT_OK, EXIT_BAD_DATA, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_BAD_DATA, EXIT_USAGE, EXIT_WRITE = 0, 1, 2, 3
+EXIT_PIPE, EXIT_INT, EXIT_TERM = 141, 130, 143
 
 
 class _UsageFailure(Exception):
     """A problem with how the command was called (exit status 2)."""
+
+
+class _WriteFailure(Exception):
+    """The output could not be written (exit status 3)."""
+
+
+class _NothingMatched(Exception):
+    """Lines were read but none carried a usage (exit status 1)."""
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived: unwind (removing temporary files) and exit 143."""
+
+
+class _Sink:
+    """A binary output whose write failures are told apart from read failures."""
+
+    def __init__(self, stream: IO[bytes] | None, name: str) -> None:
+        self.stream = stream
+        self.name = name
+
+    def write(self, data: bytes) -> None:
+        if self.stream is None:
+            raise _WriteFailure(f"{self.name} is closed")
+        try:
+            self.stream.write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _WriteFailure(f"{self.name}: {exc.strerror or exc}") from None
+
+    def flush(self) -> None:
+        if self.stream is None:
+            return
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _WriteFailure(f"{self.name}: {exc.strerror or exc}") from None
+
+
+class _TextOut:
+    """Standard output for text, with the same failure handling as :class:`_Sink`."""
+
+    def __init__(self) -> None:
+        stream = sys.stdout
+        self.sink = _Sink(None if stream is None else stream.buffer, "standard output")
+
+    def write(self, text: str) -> None:
+        self.sink.write(text.encode("utf-8", "surrogateescape"))
+
+    def flush(self) -> None:
+        self.sink.flush()
+
+
+def _err(text: str) -> None:
+    """One line on stderr (nothing when stderr is closed); a closed pipe propagates."""
+    if sys.stderr is None:
+        return
+    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+    sys.stderr.flush()
+
+
+def _cli_words(message: str) -> str:
+    """Python spellings in a library message, as the command line spells them."""
+    return _WIRE_KEYWORD.sub(r"--wire \1", message).replace("at=", "--at ")
+
+
+_WIRE_KEYWORD = re.compile(r"wire='(\w+)'")
 
 
 # --- argument parsing --------------------------------------------------------------------------
@@ -59,7 +142,10 @@ def _size(text: str) -> int:
     factor = units.get(t[-1:], 1)
     number = t[:-1] if t[-1:] in units else t
     try:
-        value = int(float(number) * factor)
+        amount = float(number)
+        if not math.isfinite(amount) or amount * factor > 1 << 62:
+            raise ValueError(number)
+        value = int(amount * factor)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected a size such as 65536, 64k, 64MiB, got {text!r}"
@@ -178,6 +264,13 @@ def _parser() -> argparse.ArgumentParser:
     _add_input_options(p)
     p.add_argument(
         "--quiet", "-q", action="store_true", help="print nothing; only the exit status"
+    )
+    p.add_argument(
+        "--audit",
+        action="store_true",
+        help="also list every record whose counts disagree (file:line: finding) and exit 1 "
+        "when there is one: total != input + output, input != text + image, or a negative "
+        "count",
     )
     _add_progress_option(p)
 
@@ -353,37 +446,61 @@ def _check_format(args: argparse.Namespace) -> None:
         raise _UsageFailure("--at applies to NDJSON records, not to --input-format msgpack")
 
 
-def _cmd_summarize(args: argparse.Namespace, out: IO[str]) -> int:
+def _read_options(args: argparse.Namespace, on_error: OnError) -> ReadOptions:
+    """The command's reading options, checked once (a bad value is a usage error)."""
     _check_format(args)
-    if args.scheduler:
-        return _summarize_on_cluster(args, out)
-    files = _inputs(args)
-    on_error: OnError = args.on_error or ("collect" if args.demo else "raise")
-    wire = args.wire
-    progress = _Progress(_progress_enabled(args), _total_size(files))
     try:
-        totals = summarize(
-            files,
-            workers=args.workers,
-            wire=wire,
-            at=args.at,
+        return ReadOptions(
+            wire=args.wire,
+            at=getattr(args, "at", None),
             strict=args.strict,
             on_error=on_error,
             max_line_bytes=args.max_line_bytes,
             chunk_size=min(DEFAULT_CHUNK_SIZE, args.max_line_bytes),
-            progress=progress if progress.enabled else None,
             format=args.input_format,
+        )
+    except (ValueError, TypeError) as exc:
+        text = str(exc)
+        raise _UsageFailure("--" + text if text.startswith("at ") else text) from None
+
+
+_SCHEDULER_NAMES = ("threads", "processes", "sync", "synchronous", "single-threaded")
+
+
+def _cmd_summarize(args: argparse.Namespace, out: _TextOut) -> int:
+    on_error: OnError = args.on_error or ("collect" if args.demo else "raise")
+    options = _read_options(args, on_error)
+    if args.scheduler:
+        return _summarize_on_cluster(args, out)
+    files = _inputs(args)
+    progress = _Progress(_progress_enabled(args), _total_size(files))
+    try:
+        totals = summarize_with(
+            files,
+            options,
+            workers=args.workers,
+            progress=progress if progress.enabled else None,
         )
     finally:
         progress.close()
+    _write_summary(totals, files, args, out)
+    _check_matched(totals.lines, totals.records, files, options)
+    return EXIT_OK  # bad lines were counted, as --on-error asked (raise stops with status 1)
+
+
+def _write_summary(
+    totals: Totals, files: Sequence[str], args: argparse.Namespace, out: Any
+) -> None:
     if args.json:
-        out.write(json.dumps(totals.to_dict()) + "\n")
+        out.write(_JSON.encode(totals.to_dict()).decode() + "\n")
     else:
         out.write(_table(totals, files, args))
-    return EXIT_OK
 
 
-def _summarize_on_cluster(args: argparse.Namespace, out: IO[str]) -> int:
+_JSON = msgspec.json.Encoder(decimal_format="number")
+
+
+def _summarize_on_cluster(args: argparse.Namespace, out: _TextOut) -> int:
     files = [_demo_path()] if args.demo and not args.files else list(args.files)
     if args.demo and args.files:
         raise _UsageFailure("--demo reads the bundled sample: give no FILE with it")
@@ -396,24 +513,85 @@ def _summarize_on_cluster(args: argparse.Namespace, out: IO[str]) -> int:
         raise _UsageFailure("--workers and --scheduler exclude each other")
     if args.input_format != "json":
         raise _UsageFailure("--scheduler reads NDJSON: MessagePack streams cannot be split")
+    if "://" not in args.scheduler and args.scheduler not in _SCHEDULER_NAMES:
+        raise _UsageFailure(
+            f"--scheduler {args.scheduler!r}: expected an address such as "
+            f"tcp://host:8786, or one of {', '.join(_SCHEDULER_NAMES)}"
+        )
     try:
         from . import dask as on_dask  # noqa: PLC0415
     except ImportError:
         raise _UsageFailure(
             "--scheduler needs dask and distributed: pip install 'usagecodec[dask]'"
         ) from None
-    totals = on_dask.summarize(
-        files,
-        scheduler=args.scheduler,
-        wire=args.wire,
-        at=args.at,
-        strict=args.strict,
-        on_error=args.on_error or ("collect" if args.demo else "raise"),
-        max_line_bytes=args.max_line_bytes,
-        chunk_size=min(DEFAULT_CHUNK_SIZE, args.max_line_bytes),
-    )
-    out.write(json.dumps(totals.to_dict()) + "\n" if args.json else _table(totals, files, args))
+    on_error: OnError = args.on_error or ("collect" if args.demo else "raise")
+    try:
+        totals = on_dask.summarize(
+            files,
+            scheduler=args.scheduler,
+            wire=args.wire,
+            at=args.at,
+            strict=args.strict,
+            on_error=on_error,
+            max_line_bytes=args.max_line_bytes,
+            chunk_size=min(DEFAULT_CHUNK_SIZE, args.max_line_bytes),
+        )
+    except (OSError, TimeoutError) as exc:
+        raise _UsageFailure(f"--scheduler {args.scheduler}: {exc}") from None
+    _write_summary(totals, files, args, out)
+    _check_matched(totals.lines, totals.records, [], _read_options(args, on_error))
     return EXIT_OK
+
+
+def _check_matched(lines: int, records: int, files: Sequence[str], options: ReadOptions) -> None:
+    """Raise when lines were read but none carried a usage, naming where one seems to be."""
+    if records or not lines:
+        return
+    message = f"no record carried a usage ({lines:,} line{'s' if lines != 1 else ''} read)"
+    found = _usage_path(files)
+    if found is not None and found != options.at:
+        message += f"; the records hold one at {found}: try --at {found}"
+    elif options.at is not None and found is None:
+        message += f"; nothing usage-shaped at --at {options.at}"
+    raise _NothingMatched(message)
+
+
+_USAGE_KEYS = ("totalTokens", "total_tokens")
+
+
+def _usage_path(files: Sequence[str], sample: int = 1 << 16) -> str | None:
+    """The dotted path of the first usage-shaped object in the first lines of the first file."""
+    for name in files:
+        if name == "-":
+            continue
+        try:
+            with _open_input(name) as f:
+                head = f.read(sample)
+        except (OSError, EOFError, ValueError):
+            continue
+        for line in head.split(b"\n")[:50]:
+            try:
+                record = json.loads(line)
+            except (ValueError, RecursionError):
+                continue
+            found = _find_usage(record, "", 0)
+            if found is not None:
+                return found or None  # "" would be a bare usage: nothing to suggest
+        return None
+    return None
+
+
+def _find_usage(value: Any, path: str, depth: int) -> str | None:
+    if depth > 16 or not isinstance(value, dict):
+        return None
+    if any(key in value for key in _USAGE_KEYS):
+        return path
+    for key, inner in value.items():
+        if isinstance(key, str) and key and "." not in key:
+            found = _find_usage(inner, f"{path}.{key}" if path else key, depth + 1)
+            if found is not None:
+                return found
+    return None
 
 
 def _table(t: Totals, files: Sequence[str], args: argparse.Namespace) -> str:
@@ -443,83 +621,129 @@ def _table(t: Totals, files: Sequence[str], args: argparse.Namespace) -> str:
 def _fmt(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
-    return f"{float(value):,.6f}".rstrip("0").rstrip(".")
+    # Exact (a sum of doubles has a finite decimal form), rounded to 6 places for the table.
+    return f"{exact_decimal(value):,.6f}".rstrip("0").rstrip(".")
 
 
-def _reader(args: argparse.Namespace, name: str, on_error: OnError) -> UsageReader:
-    """A reader of one input with the command's reading options."""
-    return read_usages(
-        name,
-        wire=args.wire,
-        at=args.at,
-        strict=args.strict,
-        on_error=on_error,
-        max_line_bytes=args.max_line_bytes,
-        chunk_size=min(DEFAULT_CHUNK_SIZE, args.max_line_bytes),
-        format=args.input_format,
-    )
-
-
-def _cmd_validate(args: argparse.Namespace, out: IO[str]) -> int:
-    _check_format(args)
+def _cmd_validate(args: argparse.Namespace, out: _TextOut) -> int:
+    options = _read_options(args, "collect")
     files = _inputs(args)
     progress = _Progress(_progress_enabled(args), _total_size(files))
-    bad = 0
-    done = 0
+    bad = flagged = done = lines = records = 0
     try:
         for name in files:
-            reader = _reader(args, name, "collect")
-            for _ in reader.batches():
-                for err in reader.errors:
+            reader = UsageReader(name, options)
+            for usages, numbers in reader.numbered_batches():
+                if reader.errors:
+                    progress.close()  # never mix a report line into the progress bar
                     if not args.quiet:
-                        out.write(f"{err}\n")
-                bad += len(reader.errors)
-                reader.errors.clear()
+                        for err in reader.errors:
+                            out.write(_cli_words(f"{err}\n"))
+                    bad += len(reader.errors)
+                    reader.errors.clear()
+                if args.audit:
+                    found = _audit(usages, numbers, reader.name)
+                    if found:
+                        progress.close()
+                        flagged += len(found)
+                        if not args.quiet:
+                            out.write("".join(found))
                 progress(done + reader.bytes_read, reader.records)
             done += reader.bytes_read
+            lines += reader.lines
+            records += reader.records
     finally:
         progress.close()
-    return EXIT_BAD_DATA if bad else EXIT_OK
+    _check_matched(lines, records, files, options)
+    return EXIT_BAD_DATA if bad or flagged else EXIT_OK
 
 
-def _cmd_convert(args: argparse.Namespace, out: IO[str]) -> int:
-    _check_format(args)
+def _audit(usages: Sequence[Any], numbers: Sequence[int], name: str | None) -> list[str]:
+    """One ``file:line: finding`` line for each audit finding of a batch."""
+    found = []
+    where = name or "line"
+    for usage, number in zip(usages, numbers, strict=True):
+        findings = usage.audit()
+        if findings:
+            sep = ":" if name else " "
+            found += [f"{where}{sep}{number}: {f} ({f.code})\n" for f in findings]
+    return found
+
+
+def _cmd_convert(args: argparse.Namespace, out: _TextOut) -> int:
+    options = _read_options(args, args.on_error)
     files = _inputs(args)
     if args.to == "parquet":
-        return _convert_parquet(args, files)
+        return _convert_parquet(args, files, options)
     encoder = UsageCodec(args.to, args.format)
     encode_lines = encoder.encode_lines
-    sink, close = _open_output(args.output)
+    output = _output(args.output, files)
+    sink = (
+        out.sink
+        if output is None
+        else _Sink(_open_for_writing(output), args.output)
+    )
     progress = _Progress(_progress_enabled(args), _total_size(files))
-    bad = done = 0
+    bad = done = lines = records = 0
     try:
         for name in files:
-            reader = _reader(args, name, args.on_error)
+            reader = UsageReader(name, options)
             for usages in reader.batches():
                 if usages:
                     sink.write(encode_lines(usages))
                     sink.flush()
                 if reader.errors:
                     progress.close()
-                for err in reader.errors:
-                    sys.stderr.write(f"{PROG} convert: bad line: {err}\n")
-                bad += len(reader.errors)
-                reader.errors.clear()
+                    for err in reader.errors:
+                        _err(_cli_words(f"{PROG} convert: bad line: {err}"))
+                    bad += len(reader.errors)
+                    reader.errors.clear()
                 progress(done + reader.bytes_read, reader.records)
             done += reader.bytes_read
+            lines += reader.lines
+            records += reader.records
+        _check_matched(lines, records, files, options)
+        if output is not None:
+            _commit(output, args.output)
+    except BaseException:
+        if output is not None:
+            output.abort()
+        raise
     finally:
         progress.close()
-        close()
     return EXIT_BAD_DATA if bad else EXIT_OK
 
 
-def _convert_parquet(args: argparse.Namespace, files: list[str]) -> int:
+def _output(name: str, files: Sequence[str]) -> Output | None:
+    """The ``-o`` target (None for standard output), refused when it is an input."""
+    if name == "-":
+        return None
+    try:
+        return Output(name, files)
+    except OutputRefused as exc:
+        raise _UsageFailure(str(exc)) from None
+
+
+def _open_for_writing(output: Output) -> IO[bytes]:
+    try:
+        return output.open()
+    except OSError as exc:
+        raise _UsageFailure(f"{output.target}: {exc.strerror or exc}") from None
+
+
+def _commit(output: Output, name: str) -> None:
+    try:
+        output.commit()
+    except OSError as exc:
+        raise _WriteFailure(f"{name}: {exc.strerror or exc}") from None
+
+
+def _convert_parquet(args: argparse.Namespace, files: list[str], options: ReadOptions) -> int:
     if args.output == "-":
         raise _UsageFailure("--to parquet needs -o FILE (Parquet is not written to a pipe)")
     if args.format != "json":
         raise _UsageFailure("--format applies to --to camel or snake, not to --to parquet")
-    if os.path.isdir(args.output):
-        raise _UsageFailure(f"{args.output}: is a directory")
+    _output(args.output, files)  # refused here, before anything is read
     try:
         from . import arrow  # noqa: PLC0415
     except ImportError:
@@ -531,36 +755,36 @@ def _convert_parquet(args: argparse.Namespace, files: list[str]) -> int:
     def report(err: object) -> None:
         nonlocal bad
         bad += 1
-        sys.stderr.write(f"{PROG} convert: bad line: {err}\n")
+        _err(_cli_words(f"{PROG} convert: bad line: {err}"))
 
-    arrow.write_parquet(
-        files,
-        args.output,
-        wire=args.wire,
-        at=args.at,
-        strict=args.strict,
-        on_error=args.on_error,
-        max_line_bytes=args.max_line_bytes,
-        chunk_size=min(DEFAULT_CHUNK_SIZE, args.max_line_bytes),
-        format=args.input_format,
-        on_bad_line=report,
-    )
+    try:
+        rows = arrow.write_parquet(
+            files,
+            args.output,
+            wire=options.wire,
+            at=options.at,
+            strict=options.strict,
+            on_error=options.on_error,
+            max_line_bytes=options.max_line_bytes,
+            chunk_size=options.chunk_size,
+            format=options.format,
+            on_bad_line=report,
+            require_rows=True,
+        )
+    except arrow.NoRows as exc:
+        _check_matched(exc.lines, 0, files, options)
+        raise  # pragma: no cover - _check_matched raised
+    except OSError as exc:
+        if exc.filename is not None and os.path.realpath(exc.filename) in {
+            os.path.realpath(f) for f in files
+        }:
+            raise
+        raise _WriteFailure(f"{args.output}: {exc.strerror or exc}") from None
+    del rows
     return EXIT_BAD_DATA if bad else EXIT_OK
 
 
-def _open_output(name: str) -> tuple[IO[bytes], Callable[[], None]]:
-    if name == "-":
-        return sys.stdout.buffer, sys.stdout.buffer.flush
-    if os.path.isdir(name):
-        raise _UsageFailure(f"{name}: is a directory")
-    try:
-        f = open(name, "wb")  # noqa: SIM115 - closed by the returned function
-    except OSError as exc:
-        raise _UsageFailure(f"{name}: {exc.strerror or exc}") from None
-    return f, f.close
-
-
-def _cmd_schema(args: argparse.Namespace, out: IO[str]) -> int:
+def _cmd_schema(args: argparse.Namespace, out: _TextOut) -> int:
     from ._codec import json_schema  # noqa: PLC0415
 
     schema = json_schema(args.kind, wire=args.wire, strict=args.strict)
@@ -568,7 +792,7 @@ def _cmd_schema(args: argparse.Namespace, out: IO[str]) -> int:
     return EXIT_OK
 
 
-_COMMANDS: dict[str, Callable[[argparse.Namespace, IO[str]], int]] = {
+_COMMANDS: dict[str, Callable[[argparse.Namespace, _TextOut], int]] = {
     "summarize": _cmd_summarize,
     "validate": _cmd_validate,
     "convert": _cmd_convert,
@@ -576,16 +800,18 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, IO[str]], int]] = {
 }
 
 
-@contextlib.contextmanager
-def _quiet_broken_pipe() -> Iterator[None]:
-    try:
-        yield
-    except BrokenPipeError:
-        # The reader went away (usagecodec ... | head): stop quietly, as Unix filters do.
-        with contextlib.suppress(OSError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        raise
+def _silence_closed_pipes() -> None:
+    """After a reader went away, send what Python still flushes at exit to /dev/null."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    os.dup2(devnull, stream.fileno())
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -595,33 +821,58 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: Arguments without the program name (default: ``sys.argv[1:]``).
 
     Returns:
-        0 on success, 1 when the data has bad lines (or stops on one), 2 for usage errors.
+        0 all good; 1 bad data (or nothing that carried a usage); 2 usage error; 3 the output
+        could not be written; 141 a closed pipe; 130 or 143 interrupted.
     """
     parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on errors and 0 for --help
         return int(exc.code or 0)
-    out = sys.stdout
+    previous = None
+    with contextlib.suppress(ValueError):  # not the main thread: no handler, no cleanup need
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        with _quiet_broken_pipe():
-            return _COMMANDS[args.command](args, out)
+        return _run(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
+    command = args.command
+    try:
+        try:
+            return _COMMANDS[command](args, _TextOut())
+        except _UsageFailure as exc:
+            _err(f"{PROG} {command}: error: {exc}")
+            return EXIT_USAGE
+        except _WriteFailure as exc:
+            _err(f"{PROG} {command}: error: cannot write {exc}")
+            return EXIT_WRITE
+        except _NothingMatched as exc:
+            _err(f"{PROG} {command}: {exc}")
+            return EXIT_BAD_DATA
+        except UsageDecodeError as exc:
+            _err(_cli_words(f"{PROG} {command}: {exc}"))
+            return EXIT_BAD_DATA
+        except UsageError as exc:
+            _err(f"{PROG} {command}: {exc}")
+            return EXIT_BAD_DATA
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError):
+                raise
+            name = exc.filename or ""
+            what = exc.strerror or errno.errorcode.get(exc.errno or 0, str(exc))
+            _err(f"{PROG} {command}: error: {name}{': ' if name else ''}{what}")
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            _err(f"{PROG} {command}: interrupted")
+            return EXIT_INT
+        except _Terminated:
+            _err(f"{PROG} {command}: terminated")
+            return EXIT_TERM
     except BrokenPipeError:
-        return EXIT_OK
-    except _UsageFailure as exc:
-        sys.stderr.write(f"{PROG} {args.command}: error: {exc}\n")
-        return EXIT_USAGE
-    except UsageDecodeError as exc:
-        sys.stderr.write(f"{PROG} {args.command}: {exc}\n")
-        return EXIT_BAD_DATA
-    except UsageError as exc:
-        sys.stderr.write(f"{PROG} {args.command}: {exc}\n")
-        return EXIT_BAD_DATA
-    except OSError as exc:
-        name = exc.filename or ""
-        what = exc.strerror or errno.errorcode.get(exc.errno or 0, str(exc))
-        sys.stderr.write(f"{PROG} {args.command}: error: {name}{': ' if name else ''}{what}\n")
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        sys.stderr.write(f"{PROG} {args.command}: interrupted\n")
-        return 130
+        # The reader of stdout or stderr went away (... | head): stop quietly, not "all good".
+        _silence_closed_pipes()
+        return EXIT_PIPE

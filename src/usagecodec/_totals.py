@@ -9,6 +9,7 @@ order, and the totals of parts add up to the totals of the whole.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Context, Decimal
 from fractions import Fraction
 from operator import attrgetter
 from typing import Any
@@ -17,7 +18,7 @@ from msgspec import Struct
 
 from ._models import PostV2ProxyImagesVariationsUsage as Usage
 
-__all__ = ["BadLine", "Totals", "add_amounts", "batch_totals", "exact_sum"]
+__all__ = ["BadLine", "Totals", "add_amounts", "batch_totals", "exact_decimal", "exact_sum"]
 
 Amount = int | Fraction
 """A token sum: an ``int``, or an exact ``Fraction`` once fractional counts appear."""
@@ -120,7 +121,11 @@ class Totals(Struct, frozen=True):
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready mapping: counts, then sums (an ``int``, or the nearest ``float``).
+        """A JSON-ready mapping: counts, then sums.
+
+        A sum is an ``int`` when integral, else the nearest ``float`` or, beyond the range of
+        a double, the exact :class:`decimal.Decimal` (every sum of doubles has a finite decimal
+        form; write it as a JSON number, e.g. with msgspec's ``decimal_format="number"``).
 
         Keys: ``lines``, ``records``, ``without_usage``, ``bad_lines``, ``blank_lines``,
         ``flagged``, ``total_tokens``, ``input_tokens``, ``output_tokens``, ``text_tokens``,
@@ -137,13 +142,30 @@ class Totals(Struct, frozen=True):
         }
         for name in TOKEN_FIELDS:
             amount = getattr(self, name)
-            out[name] = amount if type(amount) is int else float(amount)
+            out[name] = amount if type(amount) is int else _json_amount(amount)
         if self.errors:
             out["errors"] = [
                 {"source": e.source, "lineno": e.lineno, "path": e.path, "reason": e.reason}
                 for e in self.errors
             ]
         return out
+
+
+def exact_decimal(amount: Amount) -> Decimal:
+    """The exact decimal value of a sum (its denominator is a power of two: always finite)."""
+    if type(amount) is int:
+        return Decimal(amount)
+    num, den = amount.numerator, amount.denominator
+    digits = len(str(abs(num))) + den.bit_length() + 2
+    return Context(prec=digits).divide(Decimal(num), Decimal(den))
+
+
+def _json_amount(amount: Fraction) -> float | Decimal:
+    try:
+        value = float(amount)
+    except OverflowError:
+        return exact_decimal(amount)
+    return value
 
 
 def add_amounts(a: Amount, b: Amount) -> Amount:

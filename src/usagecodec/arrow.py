@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any
@@ -57,6 +56,7 @@ except ImportError as _exc:  # pragma: no cover - exercised only without the ext
 
 from usagecodec._codec import Format, Wire
 from usagecodec._models import PostV2ProxyImagesVariationsUsage as Usage
+from usagecodec._output import Output
 from usagecodec._stream import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_LINE_BYTES,
@@ -78,6 +78,7 @@ except ImportError:  # pragma: no cover - pyarrow works without numpy, only slow
 __all__ = [
     "COLUMNS",
     "TOKEN_COLUMNS",
+    "NoRows",
     "iter_batches",
     "record_batch",
     "schema",
@@ -346,6 +347,18 @@ def to_arrow(
     return pa.Table.from_batches([_cast(b, target) for b in batches], schema=target)
 
 
+class NoRows(ValueError):
+    """Lines were read but none carried a usage (see ``write_parquet(require_rows=True)``).
+
+    Attributes:
+        lines: The lines read.
+    """
+
+    def __init__(self, lines: int) -> None:
+        super().__init__(f"no record carried a usage ({lines:,} lines read)")
+        self.lines = lines
+
+
 class _ParquetSink:
     """Write batches of varying types to one Parquet file, in bounded memory.
 
@@ -356,14 +369,14 @@ class _ParquetSink:
     renamed over it by :meth:`commit`; :meth:`abort` removes it.
     """
 
-    def __init__(self, path: str, *, source_column: bool, compression: str, rows: int) -> None:
+    def __init__(
+        self, output: Output, *, source_column: bool, compression: str, rows: int
+    ) -> None:
         import pyarrow.parquet as pq  # type: ignore[import-untyped]  # noqa: PLC0415
 
         self._pq = pq
-        self.path = path
-        folder, base = os.path.split(os.path.abspath(path))
-        self._folder, self._base = folder, base
-        self.tmp = self._temp_name()
+        self.output = output
+        self.tmp = output.path()
         self.source_column = source_column
         self.compression = compression
         self.rows = rows
@@ -372,9 +385,6 @@ class _ParquetSink:
         self.buffer: list[Any] = []
         self.buffered = 0
         self.written = 0
-
-    def _temp_name(self) -> str:
-        return os.path.join(self._folder, f".{self._base}.{uuid.uuid4().hex}.tmp")
 
     def write(self, batch: Any) -> None:
         self.buffer.append(batch)
@@ -404,7 +414,8 @@ class _ParquetSink:
 
     def _promote(self, target: Any) -> None:
         self.writer.close()
-        old, self.tmp = self.tmp, self._temp_name()
+        old, self.tmp = self.tmp, self.output.sibling()
+        self.output.tmp = self.tmp
         self.writer = self._open(self.tmp, target)
         try:
             done = self._pq.ParquetFile(old)
@@ -420,15 +431,14 @@ class _ParquetSink:
         if self.writer is None:  # no row at all: an empty file with the int64 schema
             self.writer = self._open(self.tmp, schema(source_column=self.source_column))
         self.writer.close()
-        os.replace(self.tmp, self.path)
+        self.output.commit()
         return self.written
 
     def abort(self) -> None:
         if self.writer is not None:
             with contextlib.suppress(Exception):
                 self.writer.close()
-        with contextlib.suppress(OSError):
-            os.remove(self.tmp)
+        self.output.abort()
 
 
 def write_parquet(
@@ -446,6 +456,7 @@ def write_parquet(
     compression: str = "zstd",
     row_group_rows: int = _ROW_GROUP_ROWS,
     on_bad_line: Callable[[BadLine], None] | None = None,
+    require_rows: bool = False,
 ) -> int:
     """Decode NDJSON sources into one Parquet file, in bounded memory.
 
@@ -472,13 +483,19 @@ def write_parquet(
         row_group_rows: Rows per row group (the memory bound).
         on_bad_line: With ``on_error="collect"``, called with each bad line as it is found
             (then forgotten, keeping memory bounded).
+        require_rows: Raise :class:`NoRows` (writing nothing) when lines were read but none
+            carried a usage, instead of writing an empty file.
 
     Returns:
         The number of rows written.
 
     Raises:
         UsageDecodeError: In ``"raise"`` mode, at the first bad line.
-        OSError: When a source cannot be read or the file cannot be written.
+        NoRows: With ``require_rows``, when no line carried a usage.
+        OSError: When a source cannot be read or the file cannot be written (the target is
+            then untouched: rows go to a temporary file beside it, renamed on success).
+        ValueError: When ``where`` is one of the sources or a directory (before anything is
+            written), or an option is out of range.
     """
     if row_group_rows < 1:
         raise ValueError("row_group_rows must be positive")
@@ -486,9 +503,12 @@ def write_parquet(
         items: list[Source] = [sources]  # type: ignore[list-item]
     else:
         items = list(sources)
+    # Refused before anything is written: the output is an input, or a directory.
+    output = Output(where, [os.fspath(i) for i in items if isinstance(i, (str, os.PathLike))])
     sink = _ParquetSink(
-        os.fspath(where), source_column=source_column, compression=compression, rows=row_group_rows
+        output, source_column=source_column, compression=compression, rows=row_group_rows
     )
+    lines_read = 0
     try:
         for item in items:
             reader = read_usages(
@@ -512,6 +532,9 @@ def write_parquet(
                     for err in reader.errors:
                         on_bad_line(err)
                     reader.errors.clear()
+            lines_read += reader.lines
+        if require_rows and lines_read and not sink.written and not sink.buffered:
+            raise NoRows(lines_read)
         return sink.commit()
     except BaseException:
         sink.abort()
