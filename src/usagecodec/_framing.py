@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
 from . import _mpscan
+from ._compression import detect, open_compressed
 
 __all__ = [
     "Chunk",
@@ -115,33 +117,75 @@ def frame_lines(read: Callable[[int], bytes], chunk_size: int, max_line: int) ->
 def frame_documents(read: Callable[[int], bytes], chunk_size: int, max_doc: int) -> Iterator[Any]:
     """Cut a stream of concatenated MessagePack documents into runs of whole documents.
 
-    A document is delimited by its own structure (:func:`_mpscan.walk`). A stream has no
-    resynchronisation point: after a document that cannot be delimited (a never-used type
-    byte), the rest of the stream is one bad document.
+    A document is delimited by its own structure: one :class:`_mpscan.Walker` follows it
+    across reads, so the stream is walked once, whatever the chunk size. A document over
+    ``max_doc`` bytes is one :class:`Oversized`: once its size is known to pass the limit it
+    is skipped by its length, never held, and the documents after it are read. At most
+    ``max_doc`` bytes of an unfinished document are held. A stream has no resynchronisation
+    point: after a document that cannot be delimited (a never-used type byte), the rest of the
+    stream is one bad document; so is a truncated last document.
     """
-    buf = b""
-    eof = False
-    while not eof:
-        data = read(max(1, min(chunk_size, max_doc)))
+    step = max(1, min(chunk_size, max_doc))
+    walker = _mpscan.Walker()
+    parts: list[bytes] = []  # the unfinished document's bytes before the buffer
+    held = 0  # its size so far (kept in parts, or counted only when dropping)
+    dropping = False  # it is over the limit: its bytes are counted, not kept
+    carry = b""  # a header cut by the end of the last read, to start the next buffer
+    pos = 0  # where the walk resumes in the next buffer (> 0: payload bytes to skip)
+    while True:
+        data = read(step)
         if not data:
-            eof = True
-        buf += data
+            break
+        buf = carry + data if carry else data
+        carry = b""
+        n = len(buf)
+        start = 0  # where the current document starts in buf (0: it began before)
         bounds: list[tuple[int, int]] = []
-        pos = 0
-        while pos < len(buf):
-            end, _ = _mpscan.walk(buf, pos)
-            if end < 0:
+        while True:
+            pos = walker.run(buf, pos)
+            if walker.bad:  # undelimitable: the rest of the stream belongs to it
+                pos = n
+            size = held + pos - start  # the document's size, or a lower bound of it
+            if walker.done and pos <= n:
+                if dropping or size > max_doc:
+                    if bounds:
+                        yield Documents(buf, bounds)
+                        bounds = []
+                    yield Oversized(size)
+                elif parts:  # it began in an earlier read (it is the first in buf)
+                    buf = b"".join([*parts, buf])
+                    pos += held
+                    n = len(buf)
+                    bounds.append((0, pos))
+                else:
+                    bounds.append((start, pos))
+                walker.reset()
+                parts, held, dropping, start = [], 0, False, pos
+                if pos < n:
+                    continue
+                pos = 0
                 break
-            bounds.append((pos, end))
-            pos = end
+            # More bytes needed: keep (or count) what the buffer holds of the document.
+            if size > max_doc and not dropping:
+                dropping, parts = True, []
+            end = min(pos, n)
+            if end > start:
+                held += end - start
+                if not dropping:
+                    parts.append(buf[start:end])
+            if pos < n:
+                carry, pos = buf[pos:], 0  # a cut header
+            else:
+                pos -= n
+            break
         if bounds:
             yield Documents(buf, bounds)
-            buf = buf[pos:]
-        if eof and buf:
-            yield Documents(buf, [(0, len(buf))])  # truncated or undelimitable: one bad doc
-        elif len(buf) > max_doc:
-            yield Oversized(len(buf))
-            return
+    if held or carry:  # truncated (or undelimitable): one bad document
+        size = held + len(carry)
+        if dropping or size > max_doc:
+            yield Oversized(size)
+        else:
+            yield Documents(b"".join([*parts, carry]), [(0, size)])
 
 
 def count_lines(chunk: bytes) -> int:
@@ -159,38 +203,59 @@ def source_name(source: Source) -> str | None:
 
 
 class open_source:
-    """Open a path (or ``-``) for binary reading, or pass a file object through."""
+    """Open a path (or ``-``) for binary reading, or pass a file object through.
+
+    A path, standard input or a file object that can ``peek`` is decompressed when its first
+    bytes are those of gzip, bzip2, xz or zstd (see :mod:`._compression`).
+    """
 
     def __init__(self, source: Source) -> None:
         self.source = source
         self.file: IO[bytes] | None = None
+        self.stream: IO[bytes] | None = None
 
     def __enter__(self) -> IO[bytes]:
+        name = source_name(self.source) or "input"
         if isinstance(self.source, (str, os.PathLike)):
             if os.fspath(self.source) == "-":
-                return sys.stdin.buffer
-            self.file = open(self.source, "rb")
-            return self.file
-        if isinstance(self.source, io.TextIOBase):  # type: ignore[unreachable]
+                stream: IO[bytes] = sys.stdin.buffer
+            else:
+                self.file = stream = open(self.source, "rb")
+        elif isinstance(self.source, io.TextIOBase):  # type: ignore[unreachable]
             raise TypeError("open the source in binary mode ('rb'), or pass its path")
-        return self.source
+        else:
+            stream = self.source
+        peek = getattr(stream, "peek", None)
+        if peek is not None:
+            kind = detect(peek(6)[:6])
+            if kind is not None:
+                self.stream = stream = open_compressed(stream, kind, name)
+        return stream
 
     def __exit__(self, *exc: object) -> None:
+        if self.stream is not None:
+            self.stream.close()
         if self.file is not None:
             self.file.close()
 
 
 def stream_reader(f: IO[bytes], counter: Callable[[int], None]) -> Callable[[int], bytes]:
+    """A ``read(n)`` for the framing: full chunks from files, what has arrived from pipes.
+
+    From a regular file (or an object without a file descriptor) it reads until ``n`` bytes
+    or the end, so chunks stay large. From a pipe, a terminal or a socket it returns as soon
+    as nothing more is waiting, so that a filter (``tail -f log | usagecodec convert -``)
+    passes each line on when it arrives, while a fast producer still fills whole chunks.
+    """
     raw_read = getattr(f, "read1", None) or f.read
+    waiting = _waiting_check(f)
 
     def read(n: int) -> bytes:
-        # read1 returns what is available (pipes, short reads); loop until n or EOF so chunks
-        # stay large, but never block for more once something arrived and EOF is near.
         data = raw_read(n)
         if data and len(data) < n:
             parts = [data]
             size = len(data)
-            while size < n:
+            while size < n and (waiting is None or waiting()):
                 more = raw_read(n - size)
                 if not more:
                     break
@@ -201,6 +266,26 @@ def stream_reader(f: IO[bytes], counter: Callable[[int], None]) -> Callable[[int
         return bytes(data)
 
     return read
+
+
+def _waiting_check(f: IO[bytes]) -> Callable[[], bool] | None:
+    """For a pipe, terminal or socket: a check that more bytes wait to be read; else None."""
+    try:
+        fd = f.fileno()
+        mode = os.fstat(fd).st_mode
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISBLK(mode):
+        return None
+    import select  # noqa: PLC0415
+
+    def waiting() -> bool:
+        try:
+            return bool(select.select([fd], [], [], 0)[0])
+        except (OSError, ValueError):
+            return True
+
+    return waiting
 
 
 def range_reader(f: IO[bytes], start: int, end: int) -> Callable[[int], bytes]:

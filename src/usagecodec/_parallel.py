@@ -19,11 +19,22 @@ from ._errors import UsageDecodeError
 from ._options import ReadOptions
 from ._totals import Totals
 
-__all__ = ["Part", "merge_parts", "parallel_totals", "read_part"]
+__all__ = [
+    "Part",
+    "Task",
+    "merge_parts",
+    "range_tasks",
+    "read_part",
+    "run_tasks",
+]
 
 
-class _Task(Struct, frozen=True):
-    """A byte range of one file: lines that *start* in [start, end)."""
+class Task(Struct, frozen=True):
+    """A piece of work for one process: the lines that *start* in [start, end) of a file.
+
+    ``end == -1`` means the whole file, read through :func:`._framing.open_source` (a
+    compressed file, a MessagePack stream: neither can be cut at a byte offset).
+    """
 
     index: int
     path: str
@@ -31,32 +42,39 @@ class _Task(Struct, frozen=True):
     end: int
 
 
-
-def _summarize_range(task: _Task, options: ReadOptions) -> tuple[int, Part]:
-    """Worker: totals of one range; in raise mode, stop at its first bad line."""
+def _read_task(task: Task, options: ReadOptions) -> tuple[int, Part]:
+    """Worker: the part of one task; in raise mode, stop at its first bad line."""
     from ._stream import UsageReader  # noqa: PLC0415 - the reader module imports this one
 
+    if task.end < 0:
+        return task.index, read_part(UsageReader(task.path, options))
     with open(task.path, "rb") as f:
         reader = UsageReader._part(f, options, name=task.path, byte_range=(task.start, task.end))
         return task.index, read_part(reader)
 
 
-def parallel_totals(
-    path: str,
+def range_tasks(path: str, size: int, workers: int, first: int) -> list[Task]:
+    """Byte ranges of a file for ``workers`` processes, numbered from ``first``."""
+    # Ranges small enough to balance, large enough that process start-up stays negligible.
+    n = workers if size < (64 << 20) * workers else max(workers, size // (64 << 20))
+    bounds = [size * k // n for k in range(n + 1)]
+    return [Task(first + k, path, bounds[k], bounds[k + 1]) for k in range(n)]
+
+
+def run_tasks(
+    tasks: list[Task],
     workers: int,
     options: ReadOptions,
     progress: Callable[[int, int], None] | None,
     base: int,
-) -> Totals:
-    """The totals of one file read by ``workers`` processes (this one included)."""
+) -> list[Part]:
+    """The parts of ``tasks`` (in task order), read by ``workers`` processes (this one too)."""
     import multiprocessing  # noqa: PLC0415 - only parallel runs pay for it
     import threading  # noqa: PLC0415
 
-    size = os.path.getsize(path)
-    # Ranges small enough to balance, large enough that process start-up stays negligible.
-    n = workers if size < (64 << 20) * workers else max(workers, size // (64 << 20))
-    bounds = [size * k // n for k in range(n + 1)]
-    tasks = [_Task(k, path, bounds[k], bounds[k + 1]) for k in range(n)]
+    sizes = [
+        (t.end - t.start) if t.end >= 0 else _file_size(t.path) for t in sorted(tasks, key=_INDEX)
+    ]
     shares = [tasks[k::workers] for k in range(workers)]
     # fork is by far the cheapest start; only safe while this process runs no other thread.
     method = (
@@ -67,25 +85,28 @@ def parallel_totals(
     context: Any = multiprocessing.get_context(method)
     children = []
     for share in shares[1:]:
+        if not share:
+            continue
         receive, send = context.Pipe(duplex=False)
         child = context.Process(target=_child, args=(send, share, options), daemon=True)
         child.start()
         send.close()
         children.append((child, receive))
-    results: list[Part | None] = [None] * n
+    results: list[Part | None] = [None] * len(tasks)
+    first = min((t.index for t in tasks), default=0)
     done_bytes = done_records = 0
 
     def collect(parts: list[tuple[int, Part]]) -> None:
         nonlocal done_bytes, done_records
         for index, part in parts:
-            results[index] = part
-            done_bytes += bounds[index + 1] - bounds[index]
+            results[index - first] = part
+            done_bytes += sizes[index - first]
             done_records += part.totals.records
         if progress is not None:
             progress(base + done_bytes, done_records)
 
     try:
-        collect([_summarize_range(task, options) for task in shares[0]])  # this process's share
+        collect([_read_task(task, options) for task in shares[0]])  # this process's share
         for child, receive in children:
             try:
                 status, payload = receive.recv()
@@ -102,13 +123,24 @@ def parallel_totals(
             if child.is_alive():
                 child.terminate()
                 child.join()
-    return merge_parts([r for r in results if r is not None])
+    return [r for r in results if r is not None]
 
 
-def _child(send: Any, share: list[_Task], options: ReadOptions) -> None:
-    """Worker process: the totals of its ranges, or the exception that stopped it."""
+def _file_size(path: str) -> int:
     try:
-        send.send(("ok", [_summarize_range(task, options) for task in share]))
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _INDEX(task: Task) -> int:
+    return task.index
+
+
+def _child(send: Any, share: list[Task], options: ReadOptions) -> None:
+    """Worker process: the parts of its tasks, or the exception that stopped it."""
+    try:
+        send.send(("ok", [_read_task(task, options) for task in share]))
     except BaseException as exc:
         send.send(("error", exc))
     finally:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from ._codec import _BOM, Format, UsageCodec, Wire
+from ._compression import detect
 from ._errors import UsageDecodeError
 from ._framing import (
     Documents,
@@ -30,7 +31,7 @@ from ._framing import (
 )
 from ._models import PostV2ProxyImagesVariationsUsage as Usage
 from ._options import DEFAULT_CHUNK_SIZE, DEFAULT_MAX_LINE_BYTES, OnError, ReadOptions
-from ._parallel import Part, merge_parts, parallel_totals, read_part
+from ._parallel import Part, Task, merge_parts, range_tasks, read_part, run_tasks
 from ._records import Batch, ChunkDecoder
 from ._totals import BadLine, Totals, add_amounts, batch_totals
 
@@ -363,17 +364,44 @@ def summarize_with(
         items = list(sources)
     if type(workers) is not int or workers < 1:
         raise ValueError(f"workers must be an int of at least 1, not {workers!r}")
-    total = Totals()
-    done = 0
+    if workers == 1:
+        total = Totals()
+        done = 0
+        for item in items:
+            total = total + UsageReader(item, options).totals(_shifted(progress, done))
+            done += _size(item)
+        return total
+    # Files are read by worker processes: plain NDJSON files cut into byte ranges, compressed
+    # files and MessagePack streams whole. Standard input and file objects are read here.
+    tasks: list[Task] = []
+    plan: list[list[int] | None] = []
     for item in items:
         path = _plain_path(item)
-        if workers > 1 and path is not None and options.format == "json":
-            part = parallel_totals(path, workers, options, progress, done)
+        if path is None:
+            plan.append(None)
+        elif options.format == "json" and not _compressed(path):
+            found = range_tasks(path, os.path.getsize(path), workers, len(tasks))
+            plan.append([t.index for t in found])
+            tasks += found
         else:
-            part = UsageReader(item, options).totals(_shifted(progress, done))
-        done += _size(item)
-        total = total + part
+            plan.append([len(tasks)])
+            tasks.append(Task(len(tasks), path, 0, -1))
+    parts = run_tasks(tasks, workers, options, progress, 0) if tasks else []
+    total = Totals()
+    for item, indexes in zip(items, plan, strict=True):
+        if indexes is None:
+            total = total + UsageReader(item, options).totals()
+        else:
+            total = total + merge_parts([parts[i] for i in indexes])
     return total
+
+
+def _compressed(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return detect(f.read(6)) is not None
+    except OSError:
+        return False
 
 
 def _shifted(
