@@ -73,7 +73,7 @@ def run_tasks(
     import threading  # noqa: PLC0415
 
     sizes = [
-        (t.end - t.start) if t.end >= 0 else _file_size(t.path) for t in sorted(tasks, key=_INDEX)
+        (t.end - t.start) if t.end >= 0 else _file_size(t.path) for t in sorted(tasks, key=_index)
     ]
     shares = [tasks[k::workers] for k in range(workers)]
     # fork is by far the cheapest start; only safe while this process runs no other thread.
@@ -133,7 +133,7 @@ def _file_size(path: str) -> int:
         return 0
 
 
-def _INDEX(task: Task) -> int:
+def _index(task: Task) -> int:
     return task.index
 
 

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import json
 import logging
 import weakref
 from collections.abc import Mapping, MutableMapping, Sequence
@@ -54,7 +55,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from usagecodec._codec import UsageCodec, Wire
+from usagecodec._codec import MAX_DEPTH, UsageCodec, Wire
 from usagecodec._errors import UsageDecodeError
 from usagecodec._models import PostV2ProxyImagesVariationsResponseBody as ResponseBody
 from usagecodec._models import PostV2ProxyImagesVariationsUsage as Usage
@@ -123,6 +124,7 @@ class _Decoder:
 
     def __init__(self, wire: Wire) -> None:
         self.line = LineDecoder(UsageCodec(wire, "json"), None)
+        self.wire = wire
 
     def __call__(self, value: object) -> Usage | None:
         if type(value) is Usage:
@@ -132,6 +134,8 @@ class _Decoder:
         if value is None:
             return None
         if isinstance(value, Mapping):
+            if _too_deep(value):
+                raise UsageDecodeError(f"nesting deeper than {MAX_DEPTH} levels", wire=self.wire)
             return self.line(msgspec.json.encode(value))
         if isinstance(value, ResponseBody):
             return None if value.usage is msgspec.UNSET else value.usage
@@ -279,7 +283,9 @@ class JsonFormatter(logging.Formatter):
             skip = self._skip
             for key, value in d.items():
                 if key not in skip and key not in out:
-                    out[key] = value
+                    # Bounded like every document the library writes: an encoder recursing
+                    # through 200,000 nested dicts would overflow the C stack.
+                    out[key] = _DEEP if _too_deep(value) else value
         elif _ERROR in d:
             out[_ERROR] = d[_ERROR]
         if record.exc_info and not record.exc_text:
@@ -290,8 +296,49 @@ class JsonFormatter(logging.Formatter):
             out["stack"] = self.formatStack(record.stack_info)
         try:
             return self._encode(out).decode()
+        except UnicodeEncodeError:
+            # A lone surrogate (os.fsdecode of a non-UTF-8 name makes one) has no UTF-8 form:
+            # the standard encoder writes it as a JSON escape (\udc80), in ASCII output.
+            return _ascii_json(out)
         except Exception:  # an extra whose repr fails, a key JSON cannot hold...
-            return self._encode({k: _safe_repr(v) for k, v in out.items()}).decode()
+            safe = {_safe_key(k): _safe_repr(v) for k, v in out.items()}
+            try:
+                return self._encode(safe).decode()
+            except UnicodeEncodeError:
+                return _ascii_json(safe)
+
+
+_DEEP = f"<nested deeper than {MAX_DEPTH} levels>"
+
+
+def _too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether dicts, lists and tuples nest deeper than ``limit`` (no recursion, cycles end)."""
+    if not isinstance(value, (dict, list, tuple, Mapping)):
+        return False
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, Mapping) else item
+        stack.extend(
+            (child, depth + 1)
+            for child in children  # type: ignore[attr-defined]
+            if isinstance(child, (dict, list, tuple, Mapping))
+        )
+    return False
+
+
+def _ascii_json(out: dict[Any, Any]) -> str:
+    try:
+        return json.dumps(out, ensure_ascii=True, default=_safe_repr, separators=(",", ":"))
+    except (ValueError, TypeError, RecursionError):
+        safe = {_safe_key(k): _safe_repr(v) for k, v in out.items()}
+        return json.dumps(safe, ensure_ascii=True, separators=(",", ":"))
+
+
+def _safe_key(key: object) -> str:
+    return key if isinstance(key, str) else str(_safe_repr(key))
 
 
 def _safe_repr(value: object) -> object:
