@@ -117,7 +117,7 @@ def _err(text: str) -> None:
 
 def _cli_words(message: str) -> str:
     """Python spellings in a library message, as the command line spells them."""
-    return _WIRE_KEYWORD.sub(r"--wire \1", message).replace("at=", "--at ")
+    return _WIRE_KEYWORD.sub(r"--wire \1", message)
 
 
 _WIRE_KEYWORD = re.compile(r"wire='(\w+)'")
@@ -839,6 +839,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def _nested_hint(exc: UsageDecodeError, args: argparse.Namespace) -> str:
+    """A hint when the record is not a usage but holds one at some path (``--at``)."""
+    if exc.path != "$" or not exc.reason.startswith(_NOT_A_USAGE):
+        return ""
+    files = [f for f in getattr(args, "files", None) or () if f != "-"]
+    found = _usage_path(files)
+    if found is None or found == getattr(args, "at", None):
+        return ""
+    return f"; the records hold a usage at {found}: try --at {found}"
+
+
+_NOT_A_USAGE = ("Object missing required field", "Object contains unknown field")
+
+
 def _run(args: argparse.Namespace) -> int:
     command = args.command
     try:
@@ -854,7 +868,7 @@ def _run(args: argparse.Namespace) -> int:
             _err(f"{PROG} {command}: {exc}")
             return EXIT_BAD_DATA
         except UsageDecodeError as exc:
-            _err(_cli_words(f"{PROG} {command}: {exc}"))
+            _err(_cli_words(f"{PROG} {command}: {exc}{_nested_hint(exc, args)}"))
             return EXIT_BAD_DATA
         except UsageError as exc:
             _err(f"{PROG} {command}: {exc}")

@@ -74,6 +74,13 @@ _WRONG_SHAPE = (
 )
 
 
+_DIALECT_REASONS = (
+    "Object missing required field `totalTokens`",
+    "Object missing required field `total_tokens`",
+    "Object contains unknown field",
+)
+
+
 def _wrong_shape(err: UsageDecodeError) -> bool:
     """True when an error says the record is not of the kind tried (a usage, a body)."""
     return err.path == "$" and err.reason.startswith(_WRONG_SHAPE)
@@ -120,6 +127,7 @@ class LineDecoder:
             camel, snake = codec._usage.attempts[:2]
             self.by_guess = {True: (snake, camel), False: (camel, snake)}
         self._probe: Any = None
+        self._other: Any = None
 
     def __call__(self, line: bytes) -> Usage | None:
         """Return the record's usage (``None`` when it has none) or raise UsageDecodeError."""
@@ -197,7 +205,30 @@ class LineDecoder:
                 _strict_checks(value, name, "json")
             return value  # type: ignore[no-any-return]
         assert first is not None
-        raise first
+        raise self._dialect_hint(first, data)
+
+    def _dialect_hint(self, err: UsageDecodeError, data: bytes) -> UsageDecodeError:
+        """The error, with a hint when the usage at ``at`` reads in the other dialect."""
+        if self.wire == "auto" or not (
+            err.reason.startswith(_DIALECT_REASONS) and err.path.startswith("$")
+        ):
+            return err
+        other = "snake" if self.wire == "camel" else "camel"
+        if self._other is None:
+            cls = DIALECTS[other].lenient[Usage]
+            self._other = msgspec.json.Decoder(envelope_type(self.at_keys, cls)).decode
+        try:
+            self._other(data)
+        except _CAUGHT:
+            return err
+        return UsageDecodeError(
+            f"{err.reason}; the usage is in the {other} dialect "
+            f"(use wire={other!r} or wire='auto')",
+            path=err.path,
+            wire=err.wire,
+            format=err.format,
+            pos=err.pos,
+        )
 
 
 # --- the shapes of a chunk -------------------------------------------------------------------

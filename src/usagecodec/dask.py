@@ -90,12 +90,20 @@ def _blocks(
         if not spec:
             return [], []
     options = storage_options or {}
+    # Compressed files (by their extension: .gz, .bz2, .xz, .zst...) are decompressed by
+    # fsspec and read whole, one block a file: a compressed stream cannot be cut anywhere.
+    from fsspec.utils import infer_compression  # type: ignore[import-untyped]  # noqa: PLC0415
+
+    _, _, expanded = fsspec.core.get_fs_token_paths(spec, storage_options=options)
+    if any(infer_compression(p) for p in expanded):
+        blocksize = None
     _, blocks, paths = read_bytes(  # type: ignore[no-untyped-call]
         spec,
         delimiter=b"\n",
         blocksize=blocksize,
         sample=False,
         include_path=True,
+        compression="infer",
         **options,
     )
     first = spec if isinstance(spec, str) else spec[0]
