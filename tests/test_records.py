@@ -76,10 +76,11 @@ class TestOnePerLine:
             parts = [rng.choice(docs) for _ in range(rng.randint(1, 6))]
             chunk = b""
             for part in parts:
+                doc = part
                 if rng.random() < 0.1:  # break a document where whitespace may go
-                    cut = part.find(b":") + 1
-                    part = part[:cut] + b"\n" + part[cut:]
-                chunk += part + rng.choice(seps)
+                    cut = doc.find(b":") + 1
+                    doc = doc[:cut] + b"\n" + doc[cut:]
+                chunk += doc + rng.choice(seps)
             expected = _reference(chunk)
             got = one_per_line(chunk, _documents(chunk))
             # A "}{" inside a string only sends a good chunk to the slow path (-1), never
@@ -127,10 +128,12 @@ class TestReadOptions:
 class TestRaiseMode:
     def test_usages_before_the_bad_line_are_delivered(self) -> None:
         data = CAMEL + b"\n" + CAMEL + b"\n" + b"{oops}\n" + CAMEL + b"\n"
-        seen = []
+        seen: list[usagecodec.Usage] = []
+        reader = iter(usagecodec.read_usages(io.BytesIO(data)))
+        seen.append(next(reader))
+        seen.append(next(reader))
         with pytest.raises(usagecodec.UsageDecodeError) as info:
-            for usage in usagecodec.read_usages(io.BytesIO(data)):
-                seen.append(usage)
+            next(reader)
         assert len(seen) == 2
         assert info.value.lineno == 3
 
@@ -160,7 +163,11 @@ class TestShapes:
             doc[key] = k
             lines.append(json.dumps(doc).encode())
         reader = usagecodec.read_usages(io.BytesIO(b"\n".join(lines)), wire="auto")
-        got = [(u.total_tokens, n) for us, ns in reader.numbered_batches() for u, n in zip(us, ns)]
+        got = [
+            (u.total_tokens, n)
+            for us, ns in reader.numbered_batches()
+            for u, n in zip(us, ns, strict=True)
+        ]
         assert got == [(k, k + 1) for k in range(200)]
 
     def test_body_with_top_level_usage_keys_is_a_usage(self) -> None:
@@ -197,4 +204,4 @@ class TestShapes:
                         continue
                     if usage is not None:
                         expected.append((n, usage))
-                assert list(zip(batch.linenos, batch.public())) == expected
+                assert list(zip(batch.linenos, batch.public(), strict=True)) == expected

@@ -109,10 +109,26 @@ class _TextOut:
 
 def _err(text: str) -> None:
     """One line on stderr (nothing when stderr is closed); a closed pipe propagates."""
-    if sys.stderr is None:
+    _write_text(sys.stderr, text if text.endswith("\n") else text + "\n")
+
+
+def _write_text(stream: IO[str] | None, text: str) -> None:
+    """Write to a text stream; a name that is not UTF-8 (a lone surrogate) is escaped."""
+    if stream is None:
         return
-    sys.stderr.write(text if text.endswith("\n") else text + "\n")
-    sys.stderr.flush()
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        stream.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+    stream.flush()
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with messages that survive undecodable arguments and a closed stderr."""
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:
+            _write_text(file if file is not None else sys.stderr, message)
 
 
 def _cli_words(message: str) -> str:
@@ -196,7 +212,7 @@ def _add_input_options(p: argparse.ArgumentParser, *, at: bool = True) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Decode, check and sum the token usage of image-variation responses "
         "(orq.ai /v2/proxy/images/variations) in NDJSON logs.",
@@ -610,6 +626,19 @@ def _table(t: Totals, files: Sequence[str], args: argparse.Namespace) -> str:
     lines += [f"  {name:<18} {_fmt(v):>{width}}" for name, v in rows]
     lines += ["", "  token sums"]
     lines += [f"  {name:<18} {_fmt(v):>{width}}" for name, v in sums]
+    notes = []
+    if t.flagged:
+        notes.append(
+            "flagged: records whose counts disagree (total != input + output,\n"
+            "  input != text + image, or a negative count): usagecodec validate --audit"
+        )
+    if any(type(v) is not int for _, v in sums):
+        notes.append(
+            "fractional sums: some records carry fractional counts (JSON numbers such as\n"
+            "  12.5); they are summed exactly and shown rounded to 6 places"
+        )
+    if notes:
+        lines += [""] + [f"  {note}" for note in notes]
     if t.errors:
         lines += ["", f"  bad lines ({len(t.errors)}):"]
         lines += [f"    {e}" for e in t.errors[:20]]
