@@ -24,6 +24,8 @@ from ._codec import (
     json_schema,
 )
 from ._errors import UsageDecodeError, UsageError, UsageValueError
+from ._framing import Source
+from ._groups import GroupedTotals, KeySpec, Price
 from ._models import (
     INT64_MAX,
     INT64_MIN,
@@ -35,7 +37,6 @@ from ._models import (
     PostV2ProxyImagesVariationsUsage,
     Usage,
 )
-from ._framing import Source
 from ._options import OnError, ReadOptions
 from ._stream import UsageReader, read_usages, summarize
 from ._totals import BadLine, Totals
@@ -49,12 +50,15 @@ __all__ = [
     "BadLine",
     "Finding",
     "Format",
+    "GroupedTotals",
     "InputTokensDetails",
+    "KeySpec",
     "OnError",
     "PostV2ProxyImagesVariationsData",
     "PostV2ProxyImagesVariationsInputTokensDetails",
     "PostV2ProxyImagesVariationsResponseBody",
     "PostV2ProxyImagesVariationsUsage",
+    "Price",
     "ReadOptions",
     "Source",
     "Totals",

@@ -16,17 +16,23 @@ import msgspec
 from msgspec import Struct
 
 from ._errors import UsageDecodeError
+from ._groups import GroupedTotals, KeySpec
 from ._options import ReadOptions
 from ._totals import Totals
 
 __all__ = [
     "Part",
+    "Specs",
     "Task",
+    "merge_grouped",
     "merge_parts",
     "range_tasks",
     "read_part",
     "run_tasks",
 ]
+
+Specs = tuple[KeySpec, ...] | None
+"""Group keys for a grouped run, or None."""
 
 
 class Task(Struct, frozen=True):
@@ -42,15 +48,15 @@ class Task(Struct, frozen=True):
     end: int
 
 
-def _read_task(task: Task, options: ReadOptions) -> tuple[int, Part]:
+def _read_task(task: Task, options: ReadOptions, specs: Specs) -> tuple[int, Part]:
     """Worker: the part of one task; in raise mode, stop at its first bad line."""
     from ._stream import UsageReader  # noqa: PLC0415 - the reader module imports this one
 
     if task.end < 0:
-        return task.index, read_part(UsageReader(task.path, options))
+        return task.index, read_part(UsageReader(task.path, options), specs)
     with open(task.path, "rb") as f:
         reader = UsageReader._part(f, options, name=task.path, byte_range=(task.start, task.end))
-        return task.index, read_part(reader)
+        return task.index, read_part(reader, specs)
 
 
 def range_tasks(path: str, size: int, workers: int, first: int) -> list[Task]:
@@ -67,6 +73,8 @@ def run_tasks(
     options: ReadOptions,
     progress: Callable[[int, int], None] | None,
     base: int,
+    *,
+    specs: Specs = None,
 ) -> list[Part]:
     """The parts of ``tasks`` (in task order), read by ``workers`` processes (this one too)."""
     import multiprocessing  # noqa: PLC0415 - only parallel runs pay for it
@@ -88,7 +96,9 @@ def run_tasks(
         if not share:
             continue
         receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=_child, args=(send, share, options), daemon=True)
+        child = context.Process(
+            target=_child, args=(send, share, options, specs), daemon=True
+        )
         child.start()
         send.close()
         children.append((child, receive))
@@ -106,7 +116,7 @@ def run_tasks(
             progress(base + done_bytes, done_records)
 
     try:
-        collect([_read_task(task, options) for task in shares[0]])  # this process's share
+        collect([_read_task(task, options, specs) for task in shares[0]])  # this one's share
         for child, receive in children:
             try:
                 status, payload = receive.recv()
@@ -137,10 +147,10 @@ def _index(task: Task) -> int:
     return task.index
 
 
-def _child(send: Any, share: list[Task], options: ReadOptions) -> None:
+def _child(send: Any, share: list[Task], options: ReadOptions, specs: Specs) -> None:
     """Worker process: the parts of its tasks, or the exception that stopped it."""
     try:
-        send.send(("ok", [_read_task(task, options) for task in share]))
+        send.send(("ok", [_read_task(task, options, specs) for task in share]))
     except BaseException as exc:
         send.send(("error", exc))
     finally:
@@ -160,15 +170,18 @@ class Part(Struct, frozen=True):
     totals: Totals
     lines: int
     error: UsageDecodeError | None = None
+    groups: dict[tuple[Any, ...], Totals] | None = None
 
 
-def read_part(reader: Any) -> Part:
-    """Read a whole piece; in ``"raise"`` mode, stop at its first bad line."""
+def read_part(reader: Any, specs: tuple[KeySpec, ...] | None = None) -> Part:
+    """Read a whole piece (grouped by ``specs`` if given); in raise mode, stop at a bad line."""
     try:
-        totals = reader.totals()
+        if specs is None:
+            return Part(reader.totals(), reader.lines)
+        grouped = reader.grouped(specs)
     except UsageDecodeError as err:
-        return Part(Totals(), reader.lines, err)
-    return Part(totals, reader.lines)
+        return Part(Totals(), reader.lines, err, None if specs is None else {})
+    return Part(grouped.total, reader.lines, None, dict(grouped))
 
 
 def merge_parts(parts: Iterable[Part]) -> Totals:
@@ -177,7 +190,18 @@ def merge_parts(parts: Iterable[Part]) -> Totals:
     Raises:
         UsageDecodeError: For the first part that stopped on a bad line (raise mode).
     """
+    return _merge(parts)[0]
+
+
+def merge_grouped(parts: Iterable[Part], by: Iterable[str]) -> GroupedTotals:
+    """:func:`merge_parts` for parts read with group keys: the grouped totals of the source."""
+    total, groups = _merge(parts)
+    return GroupedTotals(tuple(by), groups, total)
+
+
+def _merge(parts: Iterable[Part]) -> tuple[Totals, dict[tuple[Any, ...], Totals]]:
     total = Totals()
+    groups: dict[tuple[Any, ...], Totals] = {}
     lines_before = 0
     for part in parts:
         if part.error is not None:
@@ -193,5 +217,8 @@ def merge_parts(parts: Iterable[Part]) -> Totals:
                 ),
             )
         total = total + totals
+        for key, value in (part.groups or {}).items():
+            mine = groups.get(key)
+            groups[key] = value if mine is None else mine + value
         lines_before += part.lines
-    return total
+    return total, groups

@@ -412,6 +412,8 @@ class Batch:
     # second; ``order`` says, line by line, whether the usage comes from the second.
     order: list[bool] | None = None
     split: int = 0
+    chunk: bytes = b""  # the chunk's bytes and its first line number (for group keys)
+    first: int = 1
 
     def public(self) -> list[Usage]:
         """The usages in line order, as public instances (done in place on first call)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from ._codec import _BOM, Format, UsageCodec, Wire
 from ._compression import detect
@@ -29,9 +29,18 @@ from ._framing import (
     source_name,
     stream_reader,
 )
+from ._groups import GroupedTotals, GroupSums, KeyReader, KeySpec, parse_specs
 from ._models import PostV2ProxyImagesVariationsUsage as Usage
 from ._options import DEFAULT_CHUNK_SIZE, DEFAULT_MAX_LINE_BYTES, OnError, ReadOptions
-from ._parallel import Part, Task, merge_parts, range_tasks, read_part, run_tasks
+from ._parallel import (
+    Part,
+    Task,
+    merge_grouped,
+    merge_parts,
+    range_tasks,
+    read_part,
+    run_tasks,
+)
 from ._records import Batch, ChunkDecoder
 from ._totals import BadLine, Totals, add_amounts, batch_totals
 
@@ -136,14 +145,51 @@ class UsageReader:
             progress: Called after each chunk with the bytes and records read so far.
         """
         for batch in self._run():
-            for group in batch.groups():
-                flagged, t, i, o, x, m = batch_totals(group)
-                self.flagged += flagged
-                self._sums = tuple(
-                    add_amounts(a, b) for a, b in zip(self._sums, (t, i, o, x, m), strict=True)
+            self._add(batch)
+            if progress is not None:
+                progress(self.bytes_read, self.records)
+        return self._totals()
+
+    def grouped(
+        self,
+        by: Iterable[str | KeySpec],
+        *,
+        by_file: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> GroupedTotals:
+        """Read the rest of the source and return its totals per group (and overall).
+
+        Args:
+            by: Group keys: dotted paths into the whole record (``"model"``,
+                ``"request.team"``), optionally bucketed in UTC (``"ts:day"``, ``:hour``,
+                ``:month``) from an RFC 3339 string or epoch seconds.
+            by_file: Also group by the source's name (key ``"file"``).
+            progress: As for :meth:`totals`.
+        """
+        specs = parse_specs(by, by_file=by_file)
+        keys = KeyReader(specs)
+        sums = GroupSums()
+        for batch in self._run():
+            self._add(batch)
+            if batch.usages:
+                usages = batch.public()  # in line order, as the keys
+                sums.add(
+                    keys.keys(batch.chunk, batch.first, batch.linenos, batch.lines, self.name),
+                    usages,
                 )
             if progress is not None:
                 progress(self.bytes_read, self.records)
+        return GroupedTotals([s.text for s in specs], sums.totals(), self._totals())
+
+    def _add(self, batch: Batch) -> None:
+        for group in batch.groups():
+            flagged, t, i, o, x, m = batch_totals(group)
+            self.flagged += flagged
+            self._sums = tuple(
+                add_amounts(a, b) for a, b in zip(self._sums, (t, i, o, x, m), strict=True)
+            )
+
+    def _totals(self) -> Totals:
         t, i, o, x, m = self._sums
         return Totals(
             self.records,
@@ -198,6 +244,7 @@ class UsageReader:
                         data = data[3:]  # the source's byte-order mark
                     assert self._chunks is not None
                     batch = self._chunks.decode(data, lineno)
+                    batch.chunk, batch.first = data, lineno
                 error = self._bad(batch) if batch.bad else None
                 lineno += batch.lines
                 self.lines += batch.lines
@@ -296,6 +343,54 @@ def read_usages(
     return UsageReader(source, options)
 
 
+@overload
+def summarize(
+    sources: Source | Iterable[Source],
+    *,
+    workers: int = ...,
+    wire: Wire = ...,
+    at: str | None = ...,
+    strict: bool = ...,
+    on_error: OnError = ...,
+    max_line_bytes: int = ...,
+    chunk_size: int = ...,
+    progress: Callable[[int, int], None] | None = ...,
+    format: Format = ...,
+    by: None = ...,
+    by_file: Literal[False] = ...,
+) -> Totals: ...
+@overload
+def summarize(
+    sources: Source | Iterable[Source],
+    *,
+    workers: int = ...,
+    wire: Wire = ...,
+    at: str | None = ...,
+    strict: bool = ...,
+    on_error: OnError = ...,
+    max_line_bytes: int = ...,
+    chunk_size: int = ...,
+    progress: Callable[[int, int], None] | None = ...,
+    format: Format = ...,
+    by: Iterable[str | KeySpec],
+    by_file: bool = ...,
+) -> GroupedTotals: ...
+@overload
+def summarize(
+    sources: Source | Iterable[Source],
+    *,
+    workers: int = ...,
+    wire: Wire = ...,
+    at: str | None = ...,
+    strict: bool = ...,
+    on_error: OnError = ...,
+    max_line_bytes: int = ...,
+    chunk_size: int = ...,
+    progress: Callable[[int, int], None] | None = ...,
+    format: Format = ...,
+    by: Iterable[str | KeySpec] | None = ...,
+    by_file: Literal[True],
+) -> GroupedTotals: ...
 def summarize(
     sources: Source | Iterable[Source],
     *,
@@ -308,12 +403,15 @@ def summarize(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: Callable[[int, int], None] | None = None,
     format: Format = "json",
-) -> Totals:
-    """Totals of one or more NDJSON sources.
+    by: Iterable[str | KeySpec] | None = None,
+    by_file: bool = False,
+) -> Totals | GroupedTotals:
+    """Totals of one or more NDJSON sources, overall or per group.
 
     With ``workers=N`` (N > 1), files are split at newline boundaries into byte ranges read
-    by N worker processes, which send back totals, not records. The result is identical to
-    one process: counts, exact sums, collected errors (in file order, with their true line
+    by N worker processes, which send back totals, not records; compressed files and
+    MessagePack streams are read whole, one task a file. The result is identical to one
+    process: counts, exact sums, collected errors (in file order, with their true line
     numbers) and, in ``"raise"`` mode, the same first error.
 
     Args:
@@ -328,15 +426,19 @@ def summarize(
         chunk_size: See :func:`read_usages`.
         progress: Called with the bytes and records read so far, after each chunk (one
             process) or as ranges complete (workers).
-        format: ``"json"`` or ``"msgpack"`` (see :func:`read_usages`); MessagePack streams
-            cannot be split at a boundary, so each is read by one process.
+        format: ``"json"`` or ``"msgpack"`` (see :func:`read_usages`).
+        by: Group keys (see :meth:`UsageReader.grouped`): the result is then a
+            :class:`GroupedTotals`, a mapping from key tuple to :class:`Totals` with the
+            overall totals in ``.total``.
+        by_file: Also group by source (the key ``"file"``, the source's name).
 
     Returns:
-        The :class:`Totals` of all sources, in order.
+        The :class:`Totals` of all sources, in order; a :class:`GroupedTotals` with ``by``.
 
     Raises:
         UsageDecodeError: In ``"raise"`` mode, for the first bad line (file order).
         OSError: When a source cannot be opened or read.
+        ValueError: For an option out of its range or a malformed group key.
     """
     options = ReadOptions(
         wire=wire,
@@ -347,7 +449,11 @@ def summarize(
         chunk_size=chunk_size,
         format=format,
     )
-    return summarize_with(sources, options, workers=workers, progress=progress)
+    specs = parse_specs(by or (), by_file=by_file) if by is not None or by_file else None
+    result: Totals | GroupedTotals = summarize_with(
+        sources, options, workers=workers, progress=progress, specs=specs
+    )
+    return result
 
 
 def summarize_with(
@@ -356,19 +462,30 @@ def summarize_with(
     *,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
-) -> Totals:
-    """:func:`summarize` with the options given as one :class:`ReadOptions`."""
+    specs: tuple[KeySpec, ...] | None = None,
+) -> Any:
+    """:func:`summarize` with the options given as one :class:`ReadOptions`.
+
+    Returns :class:`Totals`, or :class:`GroupedTotals` when ``specs`` is given.
+    """
     if isinstance(sources, (str, os.PathLike)) or hasattr(sources, "read"):
         items: list[Source] = [sources]  # type: ignore[list-item]
     else:
         items = list(sources)
     if type(workers) is not int or workers < 1:
         raise ValueError(f"workers must be an int of at least 1, not {workers!r}")
+    by = None if specs is None else [s.text for s in specs]
+    total: Any = Totals() if by is None else GroupedTotals(by, {}, Totals())
     if workers == 1:
-        total = Totals()
         done = 0
         for item in items:
-            total = total + UsageReader(item, options).totals(_shifted(progress, done))
+            reader = UsageReader(item, options)
+            shifted = _shifted(progress, done)
+            if specs is None:
+                part: Any = reader.totals(shifted)
+            else:
+                part = reader.grouped(specs, progress=shifted)
+            total = total + part
             done += _size(item)
         return total
     # Files are read by worker processes: plain NDJSON files cut into byte ranges, compressed
@@ -386,13 +503,16 @@ def summarize_with(
         else:
             plan.append([len(tasks)])
             tasks.append(Task(len(tasks), path, 0, -1))
-    parts = run_tasks(tasks, workers, options, progress, 0) if tasks else []
-    total = Totals()
+    parts = run_tasks(tasks, workers, options, progress, 0, specs=specs) if tasks else []
     for item, indexes in zip(items, plan, strict=True):
         if indexes is None:
-            total = total + UsageReader(item, options).totals()
+            reader = UsageReader(item, options)
+            part = reader.totals() if specs is None else reader.grouped(specs)
+        elif by is None:
+            part = merge_parts([parts[i] for i in indexes])
         else:
-            total = total + merge_parts([parts[i] for i in indexes])
+            part = merge_grouped([parts[i] for i in indexes], by)
+        total = total + part
     return total
 
 

@@ -12,11 +12,14 @@ from collections.abc import Sequence
 from decimal import Context, Decimal
 from fractions import Fraction
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msgspec import Struct
 
 from ._models import PostV2ProxyImagesVariationsUsage as Usage
+
+if TYPE_CHECKING:
+    from ._groups import Price
 
 __all__ = ["BadLine", "Totals", "add_amounts", "batch_totals", "exact_decimal", "exact_sum"]
 
@@ -119,6 +122,16 @@ class Totals(Struct, frozen=True):
             _normal(self.image_tokens + other.image_tokens),
             self.errors + other.errors,
         )
+
+    def cost(self, price: Price) -> Decimal:
+        """The exact cost of the text, image and output tokens at ``price``, in US dollars.
+
+        ``text_tokens x price.text + image_tokens x price.image + output_tokens x
+        price.output``, per 1,000,000 tokens, as an exact :class:`decimal.Decimal`.
+        """
+        from ._groups import cost  # noqa: PLC0415 - avoid a cycle at import
+
+        return cost(self, price)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping: counts, then sums.

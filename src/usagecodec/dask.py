@@ -32,7 +32,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 try:
@@ -46,6 +46,8 @@ except ImportError as _exc:  # pragma: no cover - exercised only without the ext
 
 from usagecodec._codec import Wire
 from usagecodec._errors import UsageDecodeError
+from usagecodec._groups import GroupedTotals, KeySpec, parse_specs
+from usagecodec._parallel import merge_grouped
 from usagecodec._stream import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_LINE_BYTES,
@@ -154,9 +156,11 @@ def _scheduler(scheduler: Any) -> Iterator[Any]:
 # --- summaries ------------------------------------------------------------------------------
 
 
-def _read_block(block: bytes, name: str, options: ReadOptions) -> Part:
+def _read_block(
+    block: bytes, name: str, options: ReadOptions, specs: tuple[KeySpec, ...] | None = None
+) -> Part:
     """Worker: the totals of one block (in raise mode, up to its first bad line)."""
-    return read_part(UsageReader._part(io.BytesIO(block), options, name=name))
+    return read_part(UsageReader._part(io.BytesIO(block), options, name=name), specs)
 
 
 def summarize(
@@ -171,7 +175,9 @@ def summarize(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     scheduler: Any = None,
     storage_options: dict[str, Any] | None = None,
-) -> Totals:
+    by: Iterable[str] | None = None,
+    by_file: bool = False,
+) -> Any:
     """Totals of many NDJSON files, computed block by block on a Dask cluster.
 
     The result equals what :func:`usagecodec.summarize` gives for the same files in the same
@@ -194,9 +200,13 @@ def summarize(
             ``"tcp://10.0.0.5:8786"`` (a client is connected for this call and closed after)
             or a Dask scheduler name (``"threads"``, ``"processes"``, ``"sync"``).
         storage_options: Options for the fsspec filesystem (credentials, endpoints).
+        by: Group keys, as for :func:`usagecodec.summarize`: the result is then the
+            :class:`~usagecodec.GroupedTotals` that :func:`usagecodec.summarize` gives.
+        by_file: Also group by file (the key ``"file"``, the file's name).
 
     Returns:
-        The :class:`~usagecodec.Totals` of all files, in order.
+        The :class:`~usagecodec.Totals` of all files, in order (a
+        :class:`~usagecodec.GroupedTotals` with ``by`` or ``by_file``).
 
     Raises:
         UsageDecodeError: In ``"raise"`` mode, for the first bad line (file order).
@@ -211,10 +221,11 @@ def summarize(
         max_line_bytes=max_line_bytes,
         chunk_size=chunk_size,
     )
+    specs = parse_specs(by or (), by_file=by_file) if by is not None or by_file else None
     blocks, names = _blocks(urlpath, blocksize, storage_options)
     read = delayed(_read_block, pure=True)
     tasks = [
-        [read(block, name, options) for block in file_blocks]
+        [read(block, name, options, specs) for block in file_blocks]
         for file_blocks, name in zip(blocks, names, strict=True)
     ]
     flat = [task for file_tasks in tasks for task in file_tasks]
@@ -222,10 +233,17 @@ def summarize(
     if flat:
         with _scheduler(scheduler) as where:
             parts = compute(*flat, scheduler=where)  # type: ignore[no-untyped-call]
-    total = Totals()
+    if specs is None:
+        total: Any = Totals()
+    else:
+        total = GroupedTotals([spec.text for spec in specs], {}, Totals())
     start = 0
     for file_tasks in tasks:
-        total = total + merge_parts(parts[start : start + len(file_tasks)])
+        mine = parts[start : start + len(file_tasks)]
+        if specs is None:
+            total = total + merge_parts(mine)
+        else:
+            total = total + merge_grouped(mine, [spec.text for spec in specs])
         start += len(file_tasks)
     return total
 
