@@ -31,8 +31,10 @@ import msgspec
 from ._codec import UsageCodec
 from ._errors import UsageDecodeError, UsageError
 from ._framing import open_source as _open_input
+from ._groups import GroupedTotals, KeySpec, Price, parse_specs
 from ._options import ReadOptions
 from ._output import Output, OutputRefused
+from ._report import Prices, group_rows, groups_json, load_prices
 from ._stream import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_LINE_BYTES,
@@ -255,6 +257,41 @@ def _parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         help="summarize the sample log bundled with the package (no FILE needed)",
+    )
+    p.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="break the totals down by the value at PATH in each record (repeatable), e.g. "
+        "model, request.team; PATH:hour, PATH:day or PATH:month buckets a time (RFC 3339 "
+        "or epoch seconds) in UTC, e.g. ts:day, created:month",
+    )
+    p.add_argument("--by-file", action="store_true", help="break the totals down by file")
+    p.add_argument(
+        "--sort",
+        choices=("key", "tokens", "cost"),
+        default="key",
+        help="order of the groups: by key (default), by total tokens or by cost, largest first",
+    )
+    p.add_argument(
+        "--top",
+        type=_positive_int,
+        metavar="N",
+        help="show the first N groups of the table and fold the rest into one row",
+    )
+    p.add_argument(
+        "--price",
+        metavar="text=N,image=N,output=N",
+        help="US dollars per 1,000,000 input text, input image and output tokens; adds the "
+        "exact cost per group and overall",
+    )
+    p.add_argument(
+        "--prices",
+        metavar="FILE",
+        help="a TOML file of prices by the value of one --by key (key = \"model\", "
+        "[prices.NAME] text/image/output, optional [default]); records whose value has no "
+        "price are shown as unpriced",
     )
     p.add_argument(
         "--scheduler",
@@ -486,31 +523,79 @@ _SCHEDULER_NAMES = ("threads", "processes", "sync", "synchronous", "single-threa
 def _cmd_summarize(args: argparse.Namespace, out: _TextOut) -> int:
     on_error: OnError = args.on_error or ("collect" if args.demo else "raise")
     options = _read_options(args, on_error)
+    specs, prices = _breakdown(args)
     if args.scheduler:
         return _summarize_on_cluster(args, out)
     files = _inputs(args)
     progress = _Progress(_progress_enabled(args), _total_size(files))
     try:
-        totals = summarize_with(
+        result = summarize_with(
             files,
             options,
             workers=args.workers,
             progress=progress if progress.enabled else None,
+            specs=specs,
         )
     finally:
         progress.close()
-    _write_summary(totals, files, args, out)
+    _write_summary(result, files, args, out, prices)
+    totals = result if isinstance(result, Totals) else result.total
     _check_matched(totals.lines, totals.records, files, options)
     return EXIT_OK  # bad lines were counted, as --on-error asked (raise stops with status 1)
 
 
+def _breakdown(args: argparse.Namespace) -> tuple[tuple[KeySpec, ...] | None, Prices | None]:
+    """The group keys and prices the command asks for (checked: a bad one is a usage error)."""
+    try:
+        specs = parse_specs(args.by, by_file=args.by_file) if args.by or args.by_file else None
+    except ValueError as exc:
+        raise _UsageFailure(f"--by: {exc}") from None
+    if args.price and args.prices:
+        raise _UsageFailure("--price and --prices exclude each other")
+    prices: Prices | None = None
+    if args.price:
+        try:
+            prices = Prices(single=Price.parse(args.price))
+        except ValueError as exc:
+            raise _UsageFailure(f"--price: {exc}") from None
+    elif args.prices:
+        if specs is None:
+            raise _UsageFailure("--prices prices the values of a group key: add --by KEY")
+        try:
+            prices = load_prices(args.prices, [spec.text for spec in specs])
+        except ValueError as exc:
+            raise _UsageFailure(f"--prices: {exc}") from None
+    if args.sort == "cost" and prices is None:
+        raise _UsageFailure("--sort cost needs --price or --prices")
+    if (args.sort != "key" or args.top) and specs is None:
+        raise _UsageFailure("--sort and --top order the groups of --by or --by-file")
+    return specs, prices
+
+
 def _write_summary(
-    totals: Totals, files: Sequence[str], args: argparse.Namespace, out: Any
+    result: Totals | GroupedTotals,
+    files: Sequence[str],
+    args: argparse.Namespace,
+    out: Any,
+    prices: Prices | None = None,
 ) -> None:
+    grouped = result if isinstance(result, GroupedTotals) else None
+    totals = result if isinstance(result, Totals) else result.total
     if args.json:
-        out.write(_JSON.encode(totals.to_dict()).decode() + "\n")
-    else:
-        out.write(_table(totals, files, args))
+        data = totals.to_dict()
+        if grouped is not None:
+            data["groups"], overall = groups_json(grouped, prices, args.sort)
+            data.update(overall)
+        elif prices is not None and prices.single is not None:
+            data["cost"] = totals.cost(prices.single)
+        out.write(_JSON.encode(data).decode() + "\n")
+        return
+    text = _table(totals, files, args)
+    if grouped is not None:
+        text += "\n" + "\n".join(group_rows(grouped, prices, args.sort, args.top)) + "\n"
+    elif prices is not None and prices.single is not None:
+        text += f"\n  cost (USD)  {totals.cost(prices.single):,.4f}\n"
+    out.write(text)
 
 
 _JSON = msgspec.json.Encoder(decimal_format="number")
@@ -541,8 +626,9 @@ def _summarize_on_cluster(args: argparse.Namespace, out: _TextOut) -> int:
             "--scheduler needs dask and distributed: pip install 'usagecodec[dask]'"
         ) from None
     on_error: OnError = args.on_error or ("collect" if args.demo else "raise")
+    specs, prices = _breakdown(args)
     try:
-        totals = on_dask.summarize(
+        result = on_dask.summarize(
             files,
             scheduler=args.scheduler,
             wire=args.wire,
@@ -551,10 +637,13 @@ def _summarize_on_cluster(args: argparse.Namespace, out: _TextOut) -> int:
             on_error=on_error,
             max_line_bytes=args.max_line_bytes,
             chunk_size=min(DEFAULT_CHUNK_SIZE, args.max_line_bytes),
+            by=None if specs is None else [s for s in args.by],
+            by_file=args.by_file,
         )
     except (OSError, TimeoutError) as exc:
         raise _UsageFailure(f"--scheduler {args.scheduler}: {exc}") from None
-    _write_summary(totals, files, args, out)
+    _write_summary(result, files, args, out, prices)
+    totals = result if isinstance(result, Totals) else result.total
     _check_matched(totals.lines, totals.records, [], _read_options(args, on_error))
     return EXIT_OK
 

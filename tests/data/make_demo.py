@@ -4,6 +4,7 @@ A realistic mix, seeded so the file is reproducible: usage records logged by a N
 (camelCase, as the TypeScript SDK serialises them), raw API usage (snake_case), full response
 bodies from the proxy (snake_case, a small base64 image or a URL), log events, a few blank
 lines and a few bad lines (truncated, a string count, a boolean, not JSON, a missing field).
+Each record also carries the fields a proxy logs beside the usage: ``model`` and ``ts``.
 
     python tests/data/make_demo.py
 """
@@ -11,6 +12,7 @@ lines and a few bad lines (truncated, a string count, a boolean, not JSON, a mis
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 import random
 from pathlib import Path
@@ -46,16 +48,28 @@ def snake(u: dict[str, int]) -> dict[str, object]:
     }
 
 
+MODELS = ["gpt-image-1", "gpt-image-1", "gpt-image-1-mini", "dall-e-2"]
+
+
+def context(rng: random.Random, i: int) -> dict[str, object]:
+    """The fields a proxy logs beside the usage: the model and when (RFC 3339, UTC)."""
+    seconds = 1795737600 + i * 107 + rng.randint(0, 100)  # 2026-11-27 onwards, ~3 days
+    stamp = datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
+    return {"model": rng.choice(MODELS), "ts": stamp.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
 def main() -> None:
     rng = random.Random(20261127)
+    extra = random.Random(20261130)  # model and time: the usages stay those of earlier demos
     lines: list[str] = []
     for i in range(2400):
         u = usage(rng)
         kind = rng.random()
+        fields = context(extra, i)
         if kind < 0.40:
-            lines.append(json.dumps(camel(u), separators=(",", ":")))
+            lines.append(json.dumps({**fields, **camel(u)}, separators=(",", ":")))
         elif kind < 0.75:
-            lines.append(json.dumps(snake(u), separators=(",", ":")))
+            lines.append(json.dumps({**fields, **snake(u)}, separators=(",", ":")))
         else:
             pixels = rng.randbytes(rng.randint(60, 600))
             item = (
@@ -64,6 +78,7 @@ def main() -> None:
                 else {"url": f"https://cdn.example.com/img/{i:05d}.png"}
             )
             body = {
+                **fields,
                 "created": 1764201600 + i * 37,
                 "data": [item],
                 "output_format": "png",
