@@ -32,7 +32,7 @@ from ._codec import UsageCodec
 from ._errors import UsageDecodeError, UsageError
 from ._framing import open_source as _open_input
 from ._groups import GroupedTotals, KeySpec, Price, parse_specs
-from ._options import ReadOptions
+from ._options import ReadOptions, path_keys
 from ._output import Output, OutputRefused
 from ._report import Prices, group_rows, groups_json, load_prices
 from ._stream import (
@@ -355,6 +355,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=("json", "msgpack"),
         default="json",
         help="json writes NDJSON; msgpack writes concatenated MessagePack documents",
+    )
+    p.add_argument(
+        "--keep",
+        metavar="PATH[,PATH...]",
+        help="also write the values at these dotted paths of each record: NDJSON "
+        '{"PATH": value, ..., "usage": {...}}; Parquet: one typed column per path',
     )
     p.add_argument(
         "--output",
@@ -793,8 +799,11 @@ def _cmd_convert(args: argparse.Namespace, out: _TextOut) -> int:
     files = _inputs(args)
     if args.to == "parquet":
         return _convert_parquet(args, files, options)
+    keep = _keep(args)
     encoder = UsageCodec(args.to, args.format)
-    encode_lines = encoder.encode_lines
+    encode_lines: Callable[..., bytes] = (
+        encoder.encode_lines if not keep else _kept_encoder(encoder, keep)
+    )
     output = _output(args.output, files)
     sink = (
         out.sink
@@ -806,9 +815,14 @@ def _cmd_convert(args: argparse.Namespace, out: _TextOut) -> int:
     try:
         for name in files:
             reader = UsageReader(name, options)
-            for usages in reader.batches():
+            batches = (
+                reader.kept_batches(keep)
+                if keep
+                else ((u, (), None) for u in reader.batches())
+            )
+            for usages, _, values in batches:
                 if usages:
-                    sink.write(encode_lines(usages))
+                    sink.write(encode_lines(usages) if not keep else encode_lines(usages, values))
                     sink.flush()
                 if reader.errors:
                     progress.close()
@@ -830,6 +844,58 @@ def _cmd_convert(args: argparse.Namespace, out: _TextOut) -> int:
     finally:
         progress.close()
     return EXIT_BAD_DATA if bad else EXIT_OK
+
+
+def _keep(args: argparse.Namespace) -> list[str]:
+    """The paths of ``--keep``, checked (a bad one is a usage error)."""
+    if not args.keep:
+        return []
+    paths = [p.strip() for p in args.keep.split(",")]
+    bad = [p for p in paths if not _is_path(p)]
+    if bad:
+        raise _UsageFailure(
+            f"--keep: {bad[0]!r} is not a dotted path such as model or request.team"
+        )
+    if "usage" in paths and args.to != "parquet":
+        raise _UsageFailure("--keep usage would clash with the record's usage key")
+    if len(set(paths)) != len(paths):
+        raise _UsageFailure("--keep: a path is given twice")
+    return paths
+
+
+def _is_path(text: str) -> bool:
+    try:
+        path_keys(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _kept_encoder(codec: UsageCodec, keep: Sequence[str]) -> Callable[..., bytes]:
+    """Encode records ``{"PATH": value, ..., "usage": usage}`` (NDJSON or MessagePack)."""
+    wire = codec.wire if codec.wire != "auto" else "camel"
+    to_wire = UsageCodec(wire, "json")
+    if codec.format == "json":
+        encode = msgspec.json.Encoder().encode
+
+        def json_lines(usages: Sequence[Any], values: Sequence[tuple[Any, ...]]) -> bytes:
+            out = []
+            for usage, kept in zip(usages, values, strict=True):
+                head = encode(dict(zip(keep, kept, strict=True)))
+                out.append(head[:-1] + b',"usage":' + to_wire.encode(usage) + b"}\n")
+            return b"".join(out)
+
+        return json_lines
+    pack = msgspec.msgpack.Encoder().encode
+    raw = msgspec.json.Decoder()
+
+    def msgpack_docs(usages: Sequence[Any], values: Sequence[tuple[Any, ...]]) -> bytes:
+        return b"".join(
+            pack({**dict(zip(keep, kept, strict=True)), "usage": raw.decode(to_wire.encode(u))})
+            for u, kept in zip(usages, values, strict=True)
+        )
+
+    return msgpack_docs
 
 
 def _output(name: str, files: Sequence[str]) -> Output | None:
@@ -888,6 +954,7 @@ def _convert_parquet(args: argparse.Namespace, files: list[str], options: ReadOp
             format=options.format,
             on_bad_line=report,
             require_rows=True,
+            keep=_keep(args),
         )
     except arrow.NoRows as exc:
         _check_matched(exc.lines, 0, files, options)

@@ -144,8 +144,9 @@ _MISSING = object()
 class KeyReader:
     """Reads the group keys of records (see the module docstring)."""
 
-    def __init__(self, specs: Sequence[KeySpec]) -> None:
+    def __init__(self, specs: Sequence[KeySpec], *, raw: bool = False) -> None:
         self.specs = tuple(specs)
+        self.raw = raw  # objects and arrays as decoded, not as their compact JSON text
         self.paths = [s for s in self.specs if not s.file]
         try:
             tree = _tree(self.specs)
@@ -230,7 +231,7 @@ class KeyReader:
             value = values[index]
             if spec.bucket is not None:
                 out.append(_bucket(value, spec.bucket))
-            elif isinstance(value, (dict, list)):
+            elif isinstance(value, (dict, list)) and not self.raw:
                 out.append(msgspec.json.encode(value).decode())
             else:
                 out.append(value)

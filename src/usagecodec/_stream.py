@@ -31,7 +31,13 @@ from ._framing import (
 )
 from ._groups import GroupedTotals, GroupSums, KeyReader, KeySpec, parse_specs
 from ._models import PostV2ProxyImagesVariationsUsage as Usage
-from ._options import DEFAULT_CHUNK_SIZE, DEFAULT_MAX_LINE_BYTES, OnError, ReadOptions
+from ._options import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_MAX_LINE_BYTES,
+    OnError,
+    ReadOptions,
+    path_keys,
+)
 from ._parallel import (
     Part,
     Task,
@@ -137,6 +143,30 @@ class UsageReader:
         """Like :meth:`batches`, with the 1-based line number of each usage."""
         for batch in self._run():
             yield batch.public(), batch.linenos
+
+    def kept_batches(
+        self, keep: Iterable[str]
+    ) -> Iterator[tuple[list[Usage], Sequence[int], list[tuple[Any, ...]]]]:
+        """Like :meth:`numbered_batches`, with the values at ``keep`` paths of each record.
+
+        Args:
+            keep: Dotted paths into the whole record (``"model"``, ``"request.team"``).
+
+        Yields:
+            ``(usages, line_numbers, values)``: ``values[i]`` holds, for ``usages[i]``, the
+            value at each path (``None`` where the record has none; objects and arrays as
+            decoded).
+        """
+        specs = parse_specs([_plain(k) for k in keep])
+        keys = KeyReader(specs, raw=True)
+        for batch in self._run():
+            usages = batch.public()
+            values = (
+                keys.keys(batch.chunk, batch.first, batch.linenos, batch.lines, self.name)
+                if usages
+                else []
+            )
+            yield usages, batch.linenos, values
 
     def totals(self, progress: Callable[[int, int], None] | None = None) -> Totals:
         """Read the rest of the source and return its :class:`Totals`.
@@ -291,6 +321,11 @@ class UsageReader:
             batch.usages.append(usage)
             batch.linenos.append(n)
         return batch
+
+
+def _plain(path: str) -> KeySpec:
+    """A kept path: never a time bucket, even with a colon in a key."""
+    return KeySpec(path, tuple(path_keys(path)))
 
 
 def read_usages(

@@ -49,12 +49,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any
 
+import msgspec
+
 try:
     import pyarrow as pa  # type: ignore[import-untyped]
 except ImportError as _exc:  # pragma: no cover - exercised only without the extra
     raise ImportError("usagecodec.arrow needs pyarrow: pip install 'usagecodec[arrow]'") from _exc
 
 from usagecodec._codec import Format, Wire
+from usagecodec._models import INT64_MAX, INT64_MIN
 from usagecodec._models import PostV2ProxyImagesVariationsUsage as Usage
 from usagecodec._output import Output
 from usagecodec._stream import (
@@ -101,12 +104,18 @@ _M = attrgetter("image_tokens")
 _ROW_GROUP_ROWS = 1 << 17  # 131,072 rows: ~6 MiB of columns buffered before a row group
 
 
-def schema(*, floats: Iterable[str] = (), source_column: bool = False) -> Any:
+def schema(
+    *,
+    floats: Iterable[str] = (),
+    source_column: bool = False,
+    kept: Sequence[tuple[str, Any]] = (),
+) -> Any:
     """Return the Arrow schema of the batches.
 
     Args:
         floats: Names of the token columns that are ``float64``; the others are ``int64``.
         source_column: Include the ``source`` column (string).
+        kept: ``(path, arrow type)`` of the columns of kept paths (``keep=``), last.
 
     Returns:
         A ``pyarrow.Schema``.
@@ -125,7 +134,39 @@ def schema(*, floats: Iterable[str] = (), source_column: bool = False) -> Any:
     fields.append(pa.field("line", pa.int64(), nullable=False))
     if source_column:
         fields.append(pa.field("source", pa.string()))
+    fields += [pa.field(name, kind) for name, kind in kept]
     return pa.schema(fields)
+
+
+def _kept_column(values: list[Any]) -> Any:
+    """A column of kept values: int64, float64, bool or string (mixed types: string)."""
+    kinds = {type(v) for v in values if v is not None}
+    if kinds == {bool}:
+        return pa.array(values, type=pa.bool_())
+    if kinds and kinds <= {int, float}:
+        if kinds == {int} and all(v is None or INT64_MIN <= v <= INT64_MAX for v in values):
+            return pa.array(values, type=pa.int64())
+        if float in kinds or all(v is None or abs(v) < 2**1023 for v in values):
+            return pa.array([None if v is None else float(v) for v in values], pa.float64())
+    if kinds <= {str}:
+        return pa.array(values, type=pa.string())
+    return pa.array([None if v is None else _as_text(v) for v in values], type=pa.string())
+
+
+def _as_text(value: Any) -> str:
+    """A kept value in a string column: strings as they are, anything else as JSON text."""
+    if isinstance(value, str):
+        return value
+    return msgspec.json.encode(value).decode()
+
+
+def _check_keep(keep: Sequence[str], source_column: bool) -> None:
+    taken = {*COLUMNS, "source"} if source_column else set(COLUMNS)
+    for name in keep:
+        if name in taken:
+            raise ValueError(f"keep={name!r} would replace the {name!r} column")
+    if len(set(keep)) != len(keep):
+        raise ValueError(f"a kept path is given twice: {list(keep)}")
 
 
 def _column(values: list[Any]) -> Any:
@@ -152,6 +193,8 @@ def record_batch(
     *,
     source: str | None = None,
     source_column: bool = False,
+    keep: Sequence[str] = (),
+    kept: Sequence[Sequence[Any]] = (),
 ) -> Any:
     """Build one record batch from usages and their line numbers.
 
@@ -163,6 +206,9 @@ def record_batch(
         lines: The 1-based line number of each usage (same length).
         source: The value of the ``source`` column.
         source_column: Add the ``source`` column.
+        keep: Names of kept columns (dotted paths).
+        kept: For each usage, its values at the ``keep`` paths (see
+            :meth:`UsageReader.kept_batches`).
 
     Returns:
         A ``pyarrow.RecordBatch`` with the columns of :func:`schema` (types as documented in
@@ -189,8 +235,13 @@ def record_batch(
     ]
     if source_column:
         columns.append(pa.repeat(pa.scalar(source, pa.string()), len(usages)))
+    kinds = []
+    for k, name in enumerate(keep):
+        column = _kept_column([values[k] for values in kept])
+        columns.append(column)
+        kinds.append((name, column.type))
     return pa.RecordBatch.from_arrays(
-        columns, schema=schema(floats=floats, source_column=source_column)
+        columns, schema=schema(floats=floats, source_column=source_column, kept=kinds)
     )
 
 
@@ -234,6 +285,7 @@ def iter_batches(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     format: Format = "json",
     source_column: bool = False,
+    keep: Sequence[str] = (),
 ) -> Iterator[Any]:
     """Decode an NDJSON source into Arrow record batches, one chunk at a time.
 
@@ -256,6 +308,10 @@ def iter_batches(
         format: ``"json"`` (NDJSON) or ``"msgpack"`` (a MessagePack stream, whose ``line``
             is the 1-based index of the document); see :func:`usagecodec.read_usages`.
         source_column: Add a ``source`` column holding the source's name.
+        keep: Dotted paths of the whole record to keep as columns of their own, named as
+            written (``"model"``, ``"request.team"``): ``int64``, ``float64``, ``bool`` or
+            ``string`` (mixed types, objects and arrays: string, as JSON text for
+            non-strings); null where a record has no value there.
 
     Yields:
         ``pyarrow.RecordBatch`` objects, in input order.
@@ -274,23 +330,51 @@ def iter_batches(
         chunk_size=chunk_size,
         format=format,
     )
-    for usages, lines in reader.numbered_batches():
+    if not keep:
+        for usages, lines in reader.numbered_batches():
+            if usages:
+                yield record_batch(
+                    usages, lines, source=reader.name, source_column=source_column
+                )
+        return
+    keep = list(keep)
+    _check_keep(keep, source_column)
+    for usages, lines, values in reader.kept_batches(keep):
         if usages:
-            yield record_batch(usages, lines, source=reader.name, source_column=source_column)
+            yield record_batch(
+                usages,
+                lines,
+                source=reader.name,
+                source_column=source_column,
+                keep=keep,
+                kept=values,
+            )
 
 
-def _unified(schemas: Iterable[Any], source_column: bool) -> Any:
+def _unified(schemas: Iterable[Any], source_column: bool, keep: Sequence[str] = ()) -> Any:
+    schemas = list(schemas)
     floats = {
         field.name
         for s in schemas
         for field in s
         if field.name in TOKEN_COLUMNS and field.type == pa.float64()
     }
-    return schema(floats=floats, source_column=source_column)
+    kept = []
+    for name in keep:
+        kinds = {s.field(name).type for s in schemas if s.get_field_index(name) >= 0}
+        if len(kinds) == 1:
+            kind = kinds.pop()
+        elif kinds == {pa.int64(), pa.float64()}:
+            kind = pa.float64()
+        else:
+            kind = pa.string()
+        kept.append((name, kind))
+    return schema(floats=floats, source_column=source_column, kept=kept)
 
 
 def _cast(batch: Any, target: Any) -> Any:
-    # int64 -> float64 only; unsafe so that integers above 2**53 round instead of failing.
+    # int64 -> float64 (unsafe: integers above 2**53 round instead of failing); kept columns
+    # of mixed types -> string.
     return batch if batch.schema.equals(target) else batch.cast(target, safe=False)
 
 
@@ -305,6 +389,7 @@ def to_arrow(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     format: Format = "json",
     source_column: bool = False,
+    keep: Sequence[str] = (),
 ) -> Any:
     """Decode a whole NDJSON source into one Arrow table.
 
@@ -323,6 +408,8 @@ def to_arrow(
         format: ``"json"`` (NDJSON) or ``"msgpack"`` (a MessagePack stream, whose ``line``
             is the 1-based index of the document); see :func:`usagecodec.read_usages`.
         source_column: Add a ``source`` column holding the source's name.
+        keep: Paths to keep as columns (see :func:`iter_batches`); a column whose batches
+            disagree on its type is ``float64`` for ints and floats, else ``string``.
 
     Returns:
         A ``pyarrow.Table``.
@@ -341,9 +428,10 @@ def to_arrow(
             chunk_size=chunk_size,
             format=format,
             source_column=source_column,
+            keep=keep,
         )
     )
-    target = _unified((b.schema for b in batches), source_column)
+    target = _unified((b.schema for b in batches), source_column, keep)
     return pa.Table.from_batches([_cast(b, target) for b in batches], schema=target)
 
 
@@ -370,7 +458,13 @@ class _ParquetSink:
     """
 
     def __init__(
-        self, output: Output, *, source_column: bool, compression: str, rows: int
+        self,
+        output: Output,
+        *,
+        source_column: bool,
+        compression: str,
+        rows: int,
+        keep: Sequence[str] = (),
     ) -> None:
         import pyarrow.parquet as pq  # type: ignore[import-untyped]  # noqa: PLC0415
 
@@ -380,6 +474,7 @@ class _ParquetSink:
         self.source_column = source_column
         self.compression = compression
         self.rows = rows
+        self.keep = list(keep)
         self.writer: Any = None
         self.schema: Any = None
         self.buffer: list[Any] = []
@@ -398,6 +493,7 @@ class _ParquetSink:
         target = _unified(
             [b.schema for b in self.buffer] + ([self.schema] if self.schema else []),
             self.source_column,
+            self.keep,
         )
         if self.writer is None:
             self.writer = self._open(self.tmp, target)
@@ -429,7 +525,11 @@ class _ParquetSink:
     def commit(self) -> int:
         self._flush()
         if self.writer is None:  # no row at all: an empty file with the int64 schema
-            self.writer = self._open(self.tmp, schema(source_column=self.source_column))
+            empty = schema(
+                source_column=self.source_column,
+                kept=[(name, pa.string()) for name in self.keep],
+            )
+            self.writer = self._open(self.tmp, empty)
         self.writer.close()
         self.output.commit()
         return self.written
@@ -457,6 +557,7 @@ def write_parquet(
     row_group_rows: int = _ROW_GROUP_ROWS,
     on_bad_line: Callable[[BadLine], None] | None = None,
     require_rows: bool = False,
+    keep: Sequence[str] = (),
 ) -> int:
     """Decode NDJSON sources into one Parquet file, in bounded memory.
 
@@ -485,6 +586,7 @@ def write_parquet(
             (then forgotten, keeping memory bounded).
         require_rows: Raise :class:`NoRows` (writing nothing) when lines were read but none
             carried a usage, instead of writing an empty file.
+        keep: Paths to keep as columns (see :func:`iter_batches` and :func:`to_arrow`).
 
     Returns:
         The number of rows written.
@@ -505,8 +607,14 @@ def write_parquet(
         items = list(sources)
     # Refused before anything is written: the output is an input, or a directory.
     output = Output(where, [os.fspath(i) for i in items if isinstance(i, (str, os.PathLike))])
+    keep = list(keep)
+    _check_keep(keep, source_column)
     sink = _ParquetSink(
-        output, source_column=source_column, compression=compression, rows=row_group_rows
+        output,
+        source_column=source_column,
+        compression=compression,
+        rows=row_group_rows,
+        keep=keep,
     )
     lines_read = 0
     try:
@@ -521,11 +629,21 @@ def write_parquet(
                 chunk_size=chunk_size,
                 format=format,
             )
-            for usages, lines in reader.numbered_batches():
+            batches = (
+                reader.kept_batches(keep)
+                if keep
+                else ((u, n, ()) for u, n in reader.numbered_batches())
+            )
+            for usages, lines, values in batches:
                 if usages:
                     sink.write(
                         record_batch(
-                            usages, lines, source=reader.name, source_column=source_column
+                            usages,
+                            lines,
+                            source=reader.name,
+                            source_column=source_column,
+                            keep=keep,
+                            kept=values,
                         )
                     )
                 if on_bad_line is not None and reader.errors:

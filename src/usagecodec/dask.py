@@ -251,26 +251,36 @@ def summarize(
 # --- data frames ----------------------------------------------------------------------------
 
 
-def _frame_schema(dtype: str) -> Any:
+def _frame_schema(dtype: str, keep: Sequence[str] = ()) -> Any:
+    import pyarrow as pa  # type: ignore[import-untyped]  # noqa: PLC0415
+
     from usagecodec import arrow  # noqa: PLC0415
 
     floats = TOKEN_FIELDS if dtype == "float64" else ()
-    return arrow.schema(floats=floats, source_column=True)
+    kept = [(name, pa.string()) for name in keep]
+    return arrow.schema(floats=floats, source_column=True, kept=kept)
 
 
-def _block_frame(block: bytes, name: str, before: int, options: ReadOptions, dtype: str) -> Any:
+def _block_frame(  # noqa: PLR0917 - a delayed task: arguments are positional
+    block: bytes,
+    name: str,
+    before: int,
+    options: ReadOptions,
+    dtype: str,
+    keep: Sequence[str] = (),
+) -> Any:
     """Worker: the pandas frame of one block, line numbers made absolute with ``before``."""
-    import pyarrow as pa  # type: ignore[import-untyped]  # noqa: PLC0415
+    import pyarrow as pa  # noqa: PLC0415
     import pyarrow.compute as pc  # type: ignore[import-untyped]  # noqa: PLC0415
 
     from usagecodec import arrow  # noqa: PLC0415
 
-    target = _frame_schema(dtype)
+    target = _frame_schema(dtype, keep)
     line = target.get_field_index("line")
     batches = []
     reader = UsageReader._part(io.BytesIO(block), options, name=name)
     try:
-        for found in arrow.iter_batches(reader, source_column=True):
+        for found in arrow.iter_batches(reader, source_column=True, keep=keep):
             batch = found
             if before:
                 batch = found.set_column(line, "line", pc.add(found.column(line), before))
@@ -319,6 +329,7 @@ def to_dataframe(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     dtype: Literal["int64", "float64"] = "int64",
     storage_options: dict[str, Any] | None = None,
+    keep: Sequence[str] = (),
 ) -> dd.DataFrame:
     """A Dask DataFrame of the usages of many NDJSON files, one partition per block.
 
@@ -348,6 +359,10 @@ def to_dataframe(
         chunk_size: See :func:`usagecodec.read_usages`.
         dtype: ``"int64"`` or ``"float64"``, the type of the five token columns.
         storage_options: Options for the fsspec filesystem.
+        keep: Dotted paths of the whole record kept as columns of their own, after
+            ``source``. A frame's types are fixed before anything is read, so these columns
+            are strings: a string as it is, any other value as its JSON text, null where a
+            record has none (``usagecodec.arrow`` infers their types instead).
 
     Returns:
         A lazy ``dask.dataframe.DataFrame``.
@@ -364,6 +379,10 @@ def to_dataframe(
         )
     if dtype not in ("int64", "float64"):
         raise ValueError(f"dtype must be int64 or float64, not {dtype!r}")
+    from usagecodec import arrow  # noqa: PLC0415
+
+    keep = list(keep)
+    arrow._check_keep(keep, source_column=True)
     options = _options(
         wire=wire,
         at=at,
@@ -379,9 +398,9 @@ def to_dataframe(
     for file_blocks, name in zip(blocks, names, strict=True):
         before: Any = 0
         for block in file_blocks:
-            parts.append(frame(block, name, before, options, dtype))
+            parts.append(frame(block, name, before, options, dtype, keep))
             before = count(before, block)
-    meta = _frame_schema(dtype).empty_table().to_pandas()
+    meta = _frame_schema(dtype, keep).empty_table().to_pandas()
     frame_of: Any = dd.from_delayed if parts else dd.from_pandas
     if not parts:
         return frame_of(meta, npartitions=1)  # type: ignore[no-any-return]
