@@ -100,9 +100,14 @@ class _TextOut:
 
     def __init__(self) -> None:
         stream = sys.stdout
-        self.sink = _Sink(None if stream is None else stream.buffer, "standard output")
+        self.text = stream if stream is not None and not hasattr(stream, "buffer") else None
+        buffer = None if stream is None or self.text is not None else stream.buffer
+        self.sink = _Sink(buffer, "standard output")
 
     def write(self, text: str) -> None:
+        if self.text is not None:  # a text-only stream (redirect_stdout to a StringIO)
+            self.text.write(text)
+            return
         self.sink.write(text.encode("utf-8", "surrogateescape"))
 
     def flush(self) -> None:

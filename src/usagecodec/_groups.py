@@ -12,10 +12,12 @@ null or a time that does not parse is the null group.
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Context, Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any
+from operator import attrgetter
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import UNSET, Struct
@@ -120,7 +122,13 @@ class _Overlap(Exception):
     """One path is a prefix of another: read those records generically."""
 
 
-def _struct(node: dict[str, Any], name: str) -> tuple[type, list[tuple[int, tuple[str, ...]]]]:
+_TIME = Annotated[datetime.datetime, msgspec.Meta(tz=True)] | int | float | None
+"""A time to bucket, as the fast path reads it; anything else is read line by line."""
+
+
+def _struct(
+    node: dict[str, Any], name: str, specs: Sequence[KeySpec]
+) -> tuple[type, list[tuple[int, tuple[str, ...]]]]:
     """A lenient Struct for a tree node, and where each spec's value sits in it."""
     fields: list[Any] = []
     rename: dict[str, str] = {}
@@ -129,113 +137,156 @@ def _struct(node: dict[str, Any], name: str) -> tuple[type, list[tuple[int, tupl
         attr = f"f{k}"
         rename[attr] = key
         if isinstance(child, dict):
-            inner, found = _struct(child, f"{name}_{k}")
+            inner, found = _struct(child, f"{name}_{k}", specs)
             fields.append((attr, inner | msgspec.UnsetType, UNSET))
             where += [(index, (attr, *rest)) for index, rest in found]
         else:
-            fields.append((attr, Any, UNSET))
+            kind = _TIME if specs[child].bucket else Any
+            fields.append((attr, kind | msgspec.UnsetType, UNSET))
             where.append((child, (attr,)))
     return msgspec.defstruct(name, fields, rename=rename, gc=False), where
 
 
-_MISSING = object()
+_CAUGHT = (msgspec.MsgspecError, ValueError, TypeError, RecursionError)
 
 
 class KeyReader:
-    """Reads the group keys of records (see the module docstring)."""
+    """Reads the group keys of records (see the module docstring).
+
+    Keys come in a raw form, cheap to compute record by record (a time bucket is a ``date``
+    or a ``datetime``); :meth:`finish` turns a distinct key into its final form (strings
+    such as ``"2026-11-01"``), once per group.
+
+    Args:
+        specs: The keys.
+        raw: Objects and arrays stay as decoded (for ``keep``), instead of being keyed by
+            their compact JSON text.
+    """
 
     def __init__(self, specs: Sequence[KeySpec], *, raw: bool = False) -> None:
         self.specs = tuple(specs)
-        self.raw = raw  # objects and arrays as decoded, not as their compact JSON text
+        self.raw = raw
         self.paths = [s for s in self.specs if not s.file]
+        self._generic = msgspec.json.Decoder().decode
+        self._decode_lines: Any = None
+        self._decode: Any = None
+        self._getters: list[Any] = []
         try:
             tree = _tree(self.specs)
         except _Overlap:
-            self._decode_lines = None
-            self._decode = None
-            self._where: list[tuple[int, tuple[str, ...]]] = []
-        else:
-            cls, self._where = _struct(tree, "_Keys")
-            decoder: Any = msgspec.json.Decoder(cls)
-            self._decode_lines = decoder.decode_lines
-            self._decode = decoder.decode
-        self._generic = msgspec.json.Decoder().decode
+            return
+        cls, where = _struct(tree, "_Keys", self.specs)
+        decoder: Any = msgspec.json.Decoder(cls)
+        self._decode_lines = decoder.decode_lines
+        self._decode = decoder.decode
+        found = dict(where)
+        self._getters = [
+            attrgetter(".".join(found[k])) if k in found else None
+            for k in range(len(self.specs))
+        ]
+        self._where = found
 
     def keys(
         self, chunk: bytes, first: int, linenos: Sequence[int], lines: int, name: str | None
     ) -> list[tuple[Any, ...]]:
-        """The key of each line numbered in ``linenos`` (numbers from ``first``) of a chunk."""
+        """The raw key of each line numbered in ``linenos`` (numbers from ``first``)."""
+        n = len(linenos)
         if not self.paths:
-            return [self._finish([], name)] * len(linenos)
-        values: list[list[Any]] | None = None
-        consecutive = len(linenos) == lines and (
-            not linenos or (linenos[0] == first and linenos[-1] == first + lines - 1)
-        )
+            return [tuple(name for _ in self.specs)] * n
+        objs = None
+        consecutive = n == lines and (not n or linenos[0] == first)
         if consecutive and self._decode_lines is not None and _shallow_lines(chunk):
             try:
                 objs = self._decode_lines(chunk)
-            except (msgspec.MsgspecError, ValueError, TypeError, RecursionError):
+            except _CAUGHT:
                 objs = None
-            if objs is not None and len(objs) == lines:
-                values = [self._values(obj) for obj in objs]
-        if values is None:
-            parts = chunk.split(b"\n")
-            values = [self._line_values(parts[n - first]) for n in linenos]
-        return [self._finish(v, name) for v in values]
+            if objs is not None and len(objs) != lines:
+                objs = None
+        if objs is not None:
+            columns = [self._column(k, objs, name) for k in range(len(self.specs))]
+            return list(zip(*columns, strict=True))
+        parts = chunk.split(b"\n")
+        return [self._line_key(parts[number - first], name) for number in linenos]
 
-    def _values(self, obj: Any) -> list[Any]:
-        out: list[Any] = [None] * len(self.specs)
-        for index, attrs in self._where:
-            value = obj
-            for attr in attrs:
-                value = getattr(value, attr)
-                if value is UNSET:
-                    value = None
-                    break
-            out[index] = value
-        return out
+    def _column(self, k: int, objs: list[Any], name: str | None) -> list[Any]:
+        spec = self.specs[k]
+        if spec.file:
+            return [name] * len(objs)
+        getter = self._getters[k]
+        try:
+            column = list(map(getter, objs))
+        except AttributeError:  # a level of the path missing (UNSET) on some line
+            column = [self._reach(obj, k) for obj in objs]
+        if UNSET in column:
+            column = [None if v is UNSET else v for v in column]
+        return self._normal(spec, column)
+
+    def _reach(self, obj: Any, k: int) -> Any:
+        for attr in self._where[k]:
+            obj = getattr(obj, attr)
+            if obj is UNSET:
+                return None
+        return obj
+
+    def _normal(self, spec: KeySpec, column: list[Any]) -> list[Any]:
+        if spec.bucket is not None:
+            return [_raw_bucket(v, spec.bucket) for v in column]
+        if not self.raw:
+            kinds = set(map(type, column))
+            if dict in kinds or list in kinds:
+                return [_compact(v) if type(v) in (dict, list) else v for v in column]
+        return column
+
+    def _line_key(self, line: bytes, name: str | None) -> tuple[Any, ...]:
+        """The key of one line, decoded on its own (generically if need be)."""
+        line = line[3:] if line[:3] == b"\xef\xbb\xbf" else line
+        values: list[Any] = [None] * len(self.specs)
+        if not exceeds_depth(line, MAX_DEPTH):
+            values = self._line_values(line)
+        out = []
+        for spec, value in zip(self.specs, values, strict=True):
+            if spec.file:
+                out.append(name)
+            else:
+                out.append(self._normal(spec, [value])[0])
+        return tuple(out)
 
     def _line_values(self, line: bytes) -> list[Any]:
-        """The values of one line, decoded on its own (generically if need be)."""
-        line = line[3:] if line[:3] == b"\xef\xbb\xbf" else line
-        if exceeds_depth(line, MAX_DEPTH):
-            return [None] * len(self.specs)
         if self._decode is not None:
             try:
-                return self._values(self._decode(line))
-            except (msgspec.MsgspecError, ValueError, TypeError, RecursionError):
+                obj = self._decode(line)
+            except _CAUGHT:
                 pass
+            else:
+                return [
+                    None if spec.file else self._reach(obj, k)
+                    for k, spec in enumerate(self.specs)
+                ]
         try:
             record = self._generic(line)
-        except (msgspec.MsgspecError, ValueError, TypeError, RecursionError):
+        except _CAUGHT:
             return [None] * len(self.specs)
-        out: list[Any] = [None] * len(self.specs)
-        for index, spec in enumerate(self.specs):
-            if spec.file:
-                continue
+        out: list[Any] = []
+        for spec in self.specs:
             value = record
             for key in spec.keys:
                 if not isinstance(value, dict):
                     value = None
                     break
                 value = value.get(key)
-            out[index] = value
+            out.append(value)
         return out
 
-    def _finish(self, values: list[Any], name: str | None) -> tuple[Any, ...]:
-        out = []
-        for index, spec in enumerate(self.specs):
-            if spec.file:
-                out.append(name)
-                continue
-            value = values[index]
-            if spec.bucket is not None:
-                out.append(_bucket(value, spec.bucket))
-            elif isinstance(value, (dict, list)) and not self.raw:
-                out.append(msgspec.json.encode(value).decode())
-            else:
-                out.append(value)
-        return tuple(out)
+    def finish(self, key: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A raw key in its final form (time buckets as strings)."""
+        return tuple(
+            _bucket_text(value, spec.bucket) if spec.bucket is not None else value
+            for spec, value in zip(self.specs, key, strict=True)
+        )
+
+
+def _compact(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
 
 
 def _shallow_lines(chunk: bytes) -> bool:
@@ -244,38 +295,42 @@ def _shallow_lines(chunk: bytes) -> bool:
     return _shallow(chunk)
 
 
-_FORMATS = {"hour": "%Y-%m-%dT%H:00Z", "day": "%Y-%m-%d", "month": "%Y-%m"}
 _UTC = datetime.timezone.utc
 
 
-def _bucket(value: Any, bucket: str) -> str | None:
-    """The UTC bucket of an RFC 3339 string or of epoch seconds; None when neither."""
-    when: datetime.datetime | None = None
-    if isinstance(value, str):
-        when = _rfc3339(value)
-    elif type(value) in (int, float):
+def _raw_bucket(value: Any, bucket: str) -> Any:
+    """A time's bucket in a cheap, hashable form: a UTC ``date`` or hour ``datetime``."""
+    kind = type(value)
+    if kind is datetime.datetime:
+        when = value if value.tzinfo is _UTC else value.astimezone(_UTC)
+    elif kind is int or kind is float:
         try:
             when = datetime.datetime.fromtimestamp(value, _UTC)
         except (OverflowError, OSError, ValueError):
             return None
-    if when is None:
+    elif kind is str:
+        try:
+            when = msgspec.convert(value, _TIME)
+        except (msgspec.ValidationError, ValueError, TypeError):
+            return None
+        if type(when) is not datetime.datetime:
+            return None
+        when = when.astimezone(_UTC)
+    else:
         return None
-    return when.strftime(_FORMATS[bucket])
+    if bucket == "hour":
+        return when.replace(minute=0, second=0, microsecond=0)
+    day = when.date()
+    return day.replace(day=1) if bucket == "month" else day
 
 
-def _rfc3339(text: str) -> datetime.datetime | None:
-    # RFC 3339: a date, "T" (or a space), a time, and "Z" or an offset (required).
-    if len(text) < 20 or text[10] not in "Tt ":
+def _bucket_text(value: Any, bucket: str) -> str | None:
+    if value is None:
         return None
-    norm = text[:-1] + "+00:00" if text[-1] in "Zz" else text
-    norm = norm[:10] + "T" + norm[11:]
-    try:
-        when = datetime.datetime.fromisoformat(norm)
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        return None
-    return when.astimezone(_UTC)
+    if bucket == "hour":
+        return f"{value:%Y-%m-%dT%H}:00Z"
+    text: str = value.isoformat()
+    return text[:7] if bucket == "month" else text
 
 
 # --- grouped totals --------------------------------------------------------------------------
@@ -352,13 +407,13 @@ class GroupSums:
 
     def add(self, keys: Sequence[tuple[Any, ...]], usages: Sequence[Any]) -> None:
         """Add a batch: ``keys[i]`` is the key of ``usages[i]``."""
-        members: dict[tuple[Any, ...], list[Any]] = {}
-        for key, usage in zip(keys, usages, strict=True):
-            found = members.get(key)
-            if found is None:
-                members[key] = [usage]
-            else:
-                found.append(usage)
+        members: dict[tuple[Any, ...], list[Any]]
+        if keys and keys.count(keys[0]) == len(keys):  # one group (a chunk of one model/day)
+            members = {keys[0]: list(usages)}
+        else:
+            members = defaultdict(list)
+            for key, usage in zip(keys, usages, strict=True):
+                members[key].append(usage)
         sums = self.sums
         for key, group in members.items():
             flagged, t, i, o, x, m = batch_totals(group)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from operator import attrgetter
 from typing import Any, Literal, overload
 
 from ._codec import _BOM, Format, UsageCodec, Wire
@@ -64,6 +65,9 @@ __all__ = [
     "read_usages",
     "summarize",
 ]
+
+
+_SUMS = attrgetter("total_tokens", "input_tokens", "output_tokens", "text_tokens", "image_tokens")
 
 
 class UsageReader:
@@ -200,7 +204,6 @@ class UsageReader:
         keys = KeyReader(specs)
         sums = GroupSums()
         for batch in self._run():
-            self._add(batch)
             if batch.usages:
                 usages = batch.public()  # in line order, as the keys
                 sums.add(
@@ -209,7 +212,15 @@ class UsageReader:
                 )
             if progress is not None:
                 progress(self.bytes_read, self.records)
-        return GroupedTotals([s.text for s in specs], sums.totals(), self._totals())
+        # Every usage is in one group: the overall sums are the groups' (summed once).
+        groups = {keys.finish(key): totals for key, totals in sums.totals().items()}
+        for totals in groups.values():
+            self.flagged += totals.flagged
+            self._sums = tuple(
+                add_amounts(a, b)
+                for a, b in zip(self._sums, _SUMS(totals), strict=True)
+            )
+        return GroupedTotals([s.text for s in specs], groups, self._totals())
 
     def _add(self, batch: Batch) -> None:
         for group in batch.groups():
