@@ -427,12 +427,18 @@ class GroupSums:
                     acc[k] = add_amounts(acc[k], amount)
 
     def totals(self) -> dict[tuple[Any, ...], Totals]:
-        """The groups' :class:`Totals` (counts of records, flagged and the five sums)."""
-        return {
-            key: Totals(records=r, flagged=f, total_tokens=t, input_tokens=i,
-                        output_tokens=o, text_tokens=x, image_tokens=m)
-            for key, (r, f, t, i, o, x, m) in self.sums.items()
-        }  # fmt: skip
+        """The groups' :class:`Totals` (counts of records, flagged and the five sums).
+
+        The running sums are consumed as they are converted, so that a million groups are
+        never held twice.
+        """
+        out: dict[tuple[Any, ...], Totals] = {}
+        sums = self.sums
+        while sums:
+            key, (r, f, t, i, o, x, m) = sums.popitem()
+            out[key] = Totals(records=r, flagged=f, total_tokens=t, input_tokens=i,
+                              output_tokens=o, text_tokens=x, image_tokens=m)  # fmt: skip
+        return out
 
 
 # --- prices ----------------------------------------------------------------------------------

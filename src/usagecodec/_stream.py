@@ -213,7 +213,9 @@ class UsageReader:
             if progress is not None:
                 progress(self.bytes_read, self.records)
         # Every usage is in one group: the overall sums are the groups' (summed once).
-        groups = {keys.finish(key): totals for key, totals in sums.totals().items()}
+        groups = sums.totals()
+        if any(spec.bucket for spec in specs):
+            groups = {keys.finish(key): totals for key, totals in groups.items()}
         for totals in groups.values():
             self.flagged += totals.flagged
             self._sums = tuple(
