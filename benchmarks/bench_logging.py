@@ -1,4 +1,4 @@
-"""Logging benchmark: cost per record of ``usagecodec.logging.UsageFilter`` and ``JsonFormatter``.
+"""Logging benchmark: cost per record of ``usagecodec.telemetry``'s ``UsageFilter`` and formatter.
 
 A standalone script (no test in it; pytest may import it and finds nothing to run)::
 
@@ -38,7 +38,7 @@ FORMAT_USAGE = (
 
 
 def _logger(formatter: logging.Formatter, with_filter: bool) -> logging.Logger:
-    import usagecodec.logging as ul
+    import usagecodec.telemetry as ul
 
     handler = logging.StreamHandler(_Sink())
     handler.setFormatter(formatter)
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     import msgspec
 
     import usagecodec
-    import usagecodec.logging as ul
+    import usagecodec.telemetry as ul
 
     usage = usagecodec.Usage(8105, 7451, 654, usagecodec.InputTokensDetails(5950, 1501))
     camel = usagecodec.encode_usage(usage)

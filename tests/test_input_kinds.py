@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import usagecodec
-import usagecodec.logging as ulog
+import usagecodec.telemetry as ulog
 
 DOC = (
     b'{"totalTokens":3,"inputTokens":2,"outputTokens":1,'

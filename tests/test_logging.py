@@ -16,7 +16,7 @@ import pytest
 
 import usagecodec
 from usagecodec import InputTokensDetails, Usage, UsageCodec
-from usagecodec import logging as ul
+from usagecodec import telemetry as ul
 
 USAGE = Usage(8105, 7451, 654, InputTokensDetails(5950, 1501))
 CAMEL = UsageCodec("camel").encode(USAGE)
@@ -345,9 +345,9 @@ class TestRecordTokenUsage:
 
 class TestImports:
     def test_importing_usagecodec_loads_no_optional_dependency(self) -> None:
-        """import usagecodec (and usagecodec.logging) loads no pyarrow, dask or opentelemetry."""
+        """import usagecodec (and usagecodec.telemetry) loads no pyarrow, dask or opentelemetry."""
         code = (
-            "import sys, usagecodec, usagecodec.logging\n"
+            "import sys, usagecodec, usagecodec.telemetry\n"
             "heavy = {'pyarrow', 'dask', 'distributed', 'opentelemetry', 'pandas', 'structlog'}\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
             "import logging; print(logging.getLogger.__module__)\n"
@@ -361,3 +361,15 @@ class TestImports:
             env={"PYTHONPATH": src},
         )
         assert proc.stdout.splitlines() == ["[]", "logging"]
+
+
+def test_old_module_name_warns_and_gives_the_same_objects() -> None:
+    """usagecodec.logging (the old name) still imports, with a DeprecationWarning."""
+    import importlib
+    import sys
+
+    sys.modules.pop("usagecodec.logging", None)
+    with pytest.warns(DeprecationWarning, match="usagecodec.telemetry"):
+        old = importlib.import_module("usagecodec.logging")
+    assert old.UsageFilter is ul.UsageFilter and old.__all__ == ul.__all__
+    assert {"TEXT_TOKENS", "IMAGE_TOKENS"} <= set(ul.__all__)

@@ -29,12 +29,14 @@ from ._groups import GroupedTotals, KeySpec, Price
 from ._models import (
     INT64_MAX,
     INT64_MIN,
+    Data,
     Finding,
     InputTokensDetails,
     PostV2ProxyImagesVariationsData,
     PostV2ProxyImagesVariationsInputTokensDetails,
     PostV2ProxyImagesVariationsResponseBody,
     PostV2ProxyImagesVariationsUsage,
+    ResponseBody,
     Usage,
 )
 from ._options import OnError, ReadOptions
@@ -48,6 +50,7 @@ __all__ = [
     "INT64_MIN",
     "MAX_DEPTH",
     "BadLine",
+    "Data",
     "Finding",
     "Format",
     "GroupedTotals",
@@ -60,6 +63,7 @@ __all__ = [
     "PostV2ProxyImagesVariationsUsage",
     "Price",
     "ReadOptions",
+    "ResponseBody",
     "Source",
     "Totals",
     "Usage",
@@ -79,3 +83,4 @@ __all__ = [
     "read_usages",
     "summarize",
 ]
+

@@ -24,12 +24,14 @@ from ._errors import UsageValueError
 __all__ = [
     "INT64_MAX",
     "INT64_MIN",
+    "Data",
     "Finding",
     "InputTokensDetails",
     "PostV2ProxyImagesVariationsData",
     "PostV2ProxyImagesVariationsInputTokensDetails",
     "PostV2ProxyImagesVariationsResponseBody",
     "PostV2ProxyImagesVariationsUsage",
+    "ResponseBody",
     "Usage",
 ]
 
@@ -390,3 +392,7 @@ Usage = PostV2ProxyImagesVariationsUsage
 """Short alias of :class:`PostV2ProxyImagesVariationsUsage`."""
 InputTokensDetails = PostV2ProxyImagesVariationsInputTokensDetails
 """Short alias of :class:`PostV2ProxyImagesVariationsInputTokensDetails`."""
+ResponseBody = PostV2ProxyImagesVariationsResponseBody
+"""Short alias of :class:`PostV2ProxyImagesVariationsResponseBody`."""
+Data = PostV2ProxyImagesVariationsData
+"""Short alias of :class:`PostV2ProxyImagesVariationsData`."""

@@ -1,0 +1,479 @@
+"""Token usage in Python logging, structlog and OpenTelemetry metrics.
+
+No dependency beyond msgspec for logging; :func:`record_token_usage` needs
+``opentelemetry-api`` (the optional extra ``usagecodec[otel]``), imported only when it is
+called.
+
+Log a response (or its usage) in ``extra`` and let :class:`UsageFilter` decode it::
+
+    logger.info("image variation done", extra={"response_body": raw_bytes})
+    logger.info("image variation done", extra={"usage": usage_obj_or_bytes_or_dict})
+
+The attribute ``usage`` (or, when absent, ``response_body``) may hold a :class:`~usagecodec.Usage`,
+a response body object, JSON ``bytes``/``bytearray``/``memoryview``/``str`` (a bare usage or a
+full response body, camel or snake: ``wire="auto"``), or a ``dict`` of either. ``None`` means
+"no usage" and is left alone. The filter then sets on the record:
+
+==================================  ==========================================================
+``usage_total_tokens``              ``total_tokens`` (names that work in every format style:
+``usage_input_tokens``              ``%(usage_input_tokens)s``, ``{usage_input_tokens}``,
+``usage_output_tokens``             ``$usage_input_tokens``)
+``usage_text_tokens``               ``input_tokens_details.text_tokens``
+``usage_image_tokens``              ``input_tokens_details.image_tokens``
+``usage_attributes``                the OpenTelemetry mapping, :meth:`Usage.otel_attributes`
+``gen_ai.usage.input_tokens`` ...   the same five values under their OpenTelemetry names,
+                                    set in the record's ``__dict__`` (``otel_names=True``, the
+                                    default) for handlers that export a record's attributes,
+                                    such as OpenTelemetry's ``LoggingHandler``
+``usage_error``                     instead of all of the above, when the value does not
+                                    decode: ``"<reason> - at `<path>`"``
+==================================  ==========================================================
+
+The filter never raises and never drops a record. A body without ``usage`` sets nothing.
+Records without either attribute are passed through untouched (two dictionary look-ups), so
+a format string naming usage fields needs defaults for them: pass :data:`FORMAT_DEFAULTS` as
+``logging.Formatter(fmt, defaults=FORMAT_DEFAULTS)``. Attach the filter to a *handler* (a
+logger's filters do not see records propagated from its children).
+
+OpenTelemetry names, after the GenAI semantic conventions (``gen_ai.*`` attributes, metric
+``gen_ai.client.token.usage``): ``gen_ai.usage.input_tokens`` and
+``gen_ai.usage.output_tokens`` are the conventions' own; they define no total and no input
+breakdown by modality, so those are namespaced under ``orq.usage``:
+``orq.usage.total_tokens``, ``orq.usage.input_tokens_details.text_tokens`` and
+``orq.usage.input_tokens_details.image_tokens``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import logging
+import weakref
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from usagecodec._codec import MAX_DEPTH, UsageCodec, Wire
+from usagecodec._errors import UsageDecodeError
+from usagecodec._models import PostV2ProxyImagesVariationsResponseBody as ResponseBody
+from usagecodec._models import PostV2ProxyImagesVariationsUsage as Usage
+from usagecodec._records import LineDecoder
+
+if TYPE_CHECKING:
+    from opentelemetry.metrics import Histogram, Meter
+    from opentelemetry.util.types import AttributeValue
+
+__all__ = [
+    "FORMAT_DEFAULTS",
+    "IMAGE_TOKENS",
+    "INPUT_TOKENS",
+    "OTEL_NAMES",
+    "OUTPUT_TOKENS",
+    "TEXT_TOKENS",
+    "TOKEN_USAGE_BUCKETS",
+    "TOKEN_USAGE_METRIC",
+    "TOTAL_TOKENS",
+    "JsonFormatter",
+    "StructlogProcessor",
+    "UsageFilter",
+    "record_token_usage",
+    "structlog_processor",
+]
+
+INPUT_TOKENS = "gen_ai.usage.input_tokens"
+"""OpenTelemetry GenAI attribute: tokens in the input."""
+OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
+"""OpenTelemetry GenAI attribute: tokens in the output."""
+TOTAL_TOKENS = "orq.usage.total_tokens"
+"""Namespaced attribute for ``total_tokens`` (the conventions define no total)."""
+TEXT_TOKENS = "orq.usage.input_tokens_details.text_tokens"
+"""Namespaced attribute for ``input_tokens_details.text_tokens``."""
+IMAGE_TOKENS = "orq.usage.input_tokens_details.image_tokens"
+"""Namespaced attribute for ``input_tokens_details.image_tokens``."""
+
+OTEL_NAMES: Mapping[str, str] = {
+    "usage_input_tokens": INPUT_TOKENS,
+    "usage_output_tokens": OUTPUT_TOKENS,
+    "usage_total_tokens": TOTAL_TOKENS,
+    "usage_text_tokens": TEXT_TOKENS,
+    "usage_image_tokens": IMAGE_TOKENS,
+}
+"""Record attribute set by :class:`UsageFilter` -> its OpenTelemetry name."""
+
+FORMAT_DEFAULTS: Mapping[str, Any] = {**dict.fromkeys(OTEL_NAMES, "-"), "usage_error": "-"}
+"""Defaults for ``logging.Formatter(..., defaults=...)``: ``"-"`` for records without usage."""
+
+TOKEN_USAGE_METRIC = "gen_ai.client.token.usage"
+"""The OpenTelemetry GenAI histogram of token counts (unit ``{token}``)."""
+TOKEN_USAGE_BUCKETS: Sequence[float] = tuple(float(4**k) for k in range(14))
+"""Bucket boundaries the conventions recommend for it: 1, 4, 16, ... 67108864."""
+
+_DONE = "usage_attributes"
+_ERROR = "usage_error"
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, UsageDecodeError):
+        return f"{exc.reason} - at `{exc.path}`"
+    try:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception:  # a __str__ that fails too
+        return type(exc).__name__
+
+
+class _Decoder:
+    """Turn whatever a record carries into a usage (or ``None``), raising on bad input."""
+
+    def __init__(self, wire: Wire) -> None:
+        self.line = LineDecoder(UsageCodec(wire, "json"), None)
+        self.wire = wire
+
+    def __call__(self, value: object) -> Usage | None:
+        if type(value) is Usage:
+            return value
+        if isinstance(value, (bytes, bytearray, memoryview, str)):
+            return self.line(value)  # type: ignore[arg-type]
+        if value is None:
+            return None
+        if isinstance(value, Mapping):
+            if _too_deep(value):
+                raise UsageDecodeError(f"nesting deeper than {MAX_DEPTH} levels", wire=self.wire)
+            return self.line(msgspec.json.encode(value))
+        if isinstance(value, ResponseBody):
+            return None if value.usage is msgspec.UNSET else value.usage
+        raise TypeError(
+            f"expected bytes, str, dict, Usage or a response body, got {type(value).__name__}"
+        )
+
+
+class UsageFilter(logging.Filter):
+    """A logging filter that decodes the usage a record carries into record attributes.
+
+    See the module's documentation for the attributes read and set. The filter always
+    returns ``True``: it annotates, never drops, and never raises.
+
+    Args:
+        wire: Dialect of bytes, strings and dicts: ``"auto"`` (default), ``"camel"`` or
+            ``"snake"``.
+        usage_attr: Record attribute read first.
+        body_attr: Record attribute read when ``usage_attr`` is absent.
+        otel_names: Also set the five values under their OpenTelemetry names.
+
+    Example:
+        >>> import logging, usagecodec.telemetry
+        >>> handler = logging.StreamHandler()
+        >>> handler.addFilter(usagecodec.telemetry.UsageFilter())
+        >>> handler.setFormatter(logging.Formatter(
+        ...     "%(message)s in=%(usage_input_tokens)s out=%(usage_output_tokens)s",
+        ...     defaults=usagecodec.telemetry.FORMAT_DEFAULTS))
+    """
+
+    def __init__(
+        self,
+        *,
+        wire: Wire = "auto",
+        usage_attr: str = "usage",
+        body_attr: str = "response_body",
+        otel_names: bool = True,
+    ) -> None:
+        super().__init__()
+        self._decode = _Decoder(wire)
+        self.usage_attr = usage_attr
+        self.body_attr = body_attr
+        self.otel_names = otel_names
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Annotate ``record`` when it carries a usage; always return ``True``."""
+        d = record.__dict__
+        if self.usage_attr in d:
+            value = d[self.usage_attr]
+        elif self.body_attr in d:
+            value = d[self.body_attr]
+        else:
+            return True
+        if _DONE in d or _ERROR in d:
+            return True  # another filter (or handler) got here first
+        try:
+            usage = self._decode(value)
+        except Exception as exc:  # never break logging, whatever the value
+            d[_ERROR] = _describe(exc)
+            return True
+        if usage is not None:
+            self._annotate(d, usage)
+        return True
+
+    def _annotate(self, d: dict[str, Any], usage: Usage) -> None:
+        attrs = usage.otel_attributes()
+        d[_DONE] = attrs
+        d["usage_total_tokens"] = usage.total_tokens
+        d["usage_input_tokens"] = usage.input_tokens
+        d["usage_output_tokens"] = usage.output_tokens
+        details = usage.input_tokens_details
+        d["usage_text_tokens"] = details.text_tokens
+        d["usage_image_tokens"] = details.image_tokens
+        if self.otel_names:
+            d.update(attrs)
+
+
+# The attributes every LogRecord has, and those of ours that the JSON output renames.
+_STANDARD = frozenset(
+    [
+        *logging.LogRecord("", 0, "", 0, "", (), None).__dict__,
+        "message",
+        "asctime",
+        "taskName",
+        _DONE,
+        *OTEL_NAMES,
+    ]
+)
+
+
+def _fallback(obj: Any) -> Any:
+    return repr(obj)
+
+
+class JsonFormatter(logging.Formatter):
+    """Format each record as one line of JSON, encoded with msgspec.
+
+    Keys: ``time`` (ISO 8601, UTC, milliseconds), ``level``, ``logger``, ``message``, then,
+    for a record that carries a usage, its five counts under their OpenTelemetry names
+    (``gen_ai.usage.input_tokens``...) or ``usage_error``, then the record's other ``extra``
+    attributes (values JSON cannot hold are written as their ``repr``), then ``exception``
+    and ``stack`` when present. The raw ``usage`` and ``response_body`` values are not
+    written (a response body may be megabytes of base64). The formatter decodes the usage
+    itself when no :class:`UsageFilter` did.
+
+    Args:
+        wire: Dialect for decoding, as in :class:`UsageFilter`.
+        usage_attr: As in :class:`UsageFilter`.
+        body_attr: As in :class:`UsageFilter`.
+        extras: Write the record's other ``extra`` attributes.
+    """
+
+    def __init__(
+        self,
+        *,
+        wire: Wire = "auto",
+        usage_attr: str = "usage",
+        body_attr: str = "response_body",
+        extras: bool = True,
+    ) -> None:
+        super().__init__()
+        self._filter = UsageFilter(
+            wire=wire, usage_attr=usage_attr, body_attr=body_attr, otel_names=False
+        )
+        self._skip = _STANDARD | {usage_attr, body_attr, *OTEL_NAMES.values()}
+        self.extras = extras
+        self._encode = msgspec.json.Encoder(enc_hook=_fallback).encode
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as one line of JSON (no newline)."""
+        self._filter.filter(record)
+        d = record.__dict__
+        out: dict[str, Any] = {
+            "time": datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        attrs = d.get(_DONE)
+        if attrs:
+            out.update(attrs)
+        if self.extras:
+            skip = self._skip
+            for key, value in d.items():
+                if key not in skip and key not in out:
+                    # Bounded like every document the library writes: an encoder recursing
+                    # through 200,000 nested dicts would overflow the C stack.
+                    out[key] = _DEEP if _too_deep(value) else value
+        elif _ERROR in d:
+            out[_ERROR] = d[_ERROR]
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            out["exception"] = record.exc_text
+        if record.stack_info:
+            out["stack"] = self.formatStack(record.stack_info)
+        try:
+            return self._encode(out).decode()
+        except UnicodeEncodeError:
+            # A lone surrogate (os.fsdecode of a non-UTF-8 name makes one) has no UTF-8 form:
+            # the standard encoder writes it as a JSON escape (\udc80), in ASCII output.
+            return _ascii_json(out)
+        except Exception:  # an extra whose repr fails, a key JSON cannot hold...
+            safe = {_safe_key(k): _safe_repr(v) for k, v in out.items()}
+            try:
+                return self._encode(safe).decode()
+            except UnicodeEncodeError:
+                return _ascii_json(safe)
+
+
+_DEEP = f"<nested deeper than {MAX_DEPTH} levels>"
+
+
+def _too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether dicts, lists and tuples nest deeper than ``limit`` (no recursion, cycles end)."""
+    if not isinstance(value, (dict, list, tuple, Mapping)):
+        return False
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, Mapping) else item
+        stack.extend(
+            (child, depth + 1)
+            for child in children  # type: ignore[attr-defined]
+            if isinstance(child, (dict, list, tuple, Mapping))
+        )
+    return False
+
+
+def _ascii_json(out: dict[Any, Any]) -> str:
+    try:
+        return json.dumps(out, ensure_ascii=True, default=_safe_repr, separators=(",", ":"))
+    except (ValueError, TypeError, RecursionError):
+        safe = {_safe_key(k): _safe_repr(v) for k, v in out.items()}
+        return json.dumps(safe, ensure_ascii=True, separators=(",", ":"))
+
+
+def _safe_key(key: object) -> str:
+    return key if isinstance(key, str) else str(_safe_repr(key))
+
+
+def _safe_repr(value: object) -> object:
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    try:
+        return repr(value)
+    except Exception:
+        return f"<unrepresentable {type(value).__name__}>"
+
+
+# --- structlog ------------------------------------------------------------------------------
+
+
+class StructlogProcessor:
+    """A structlog processor that decodes the usage an event carries.
+
+    The event's ``usage`` key (or, when absent, ``response_body``) is read as
+    :class:`UsageFilter` reads a record's attributes and replaced by the five counts under
+    their OpenTelemetry names (``gen_ai.usage.input_tokens``...), or by ``usage_error`` when
+    it does not decode. It never raises; the raw value is removed unless ``keep_source``.
+    structlog itself is not needed to build or call it.
+
+    Args:
+        wire: Dialect for decoding, as in :class:`UsageFilter`.
+        usage_key: Event key read first.
+        body_key: Event key read when ``usage_key`` is absent.
+        keep_source: Keep the raw value in the event.
+
+    Example:
+        >>> import usagecodec.telemetry
+        >>> usagecodec.telemetry.structlog_processor(None, "info", {"event": "done",
+        ...     "usage": {"total_tokens": 3, "input_tokens": 2, "output_tokens": 1,
+        ...               "input_tokens_details": {"text_tokens": 2, "image_tokens": 0}}})
+        ... # doctest: +NORMALIZE_WHITESPACE
+        {'event': 'done', 'gen_ai.usage.input_tokens': 2, 'gen_ai.usage.output_tokens': 1,
+         'orq.usage.total_tokens': 3, 'orq.usage.input_tokens_details.text_tokens': 2,
+         'orq.usage.input_tokens_details.image_tokens': 0}
+    """
+
+    def __init__(
+        self,
+        *,
+        wire: Wire = "auto",
+        usage_key: str = "usage",
+        body_key: str = "response_body",
+        keep_source: bool = False,
+    ) -> None:
+        self._decode = _Decoder(wire)
+        self.usage_key = usage_key
+        self.body_key = body_key
+        self.keep_source = keep_source
+
+    def __call__(
+        self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        """Process one event (structlog's processor signature)."""
+        if self.usage_key in event_dict:
+            key = self.usage_key
+        elif self.body_key in event_dict:
+            key = self.body_key
+        else:
+            return event_dict
+        value = event_dict[key] if self.keep_source else event_dict.pop(key)
+        try:
+            usage = self._decode(value)
+        except Exception as exc:
+            event_dict[_ERROR] = _describe(exc)
+            return event_dict
+        if usage is not None:
+            event_dict.update(usage.otel_attributes())
+        return event_dict
+
+
+structlog_processor = StructlogProcessor()
+"""A :class:`StructlogProcessor` with the default options, ready for ``processors=[...]``."""
+
+
+# --- OpenTelemetry metrics ------------------------------------------------------------------
+
+_HISTOGRAMS: weakref.WeakKeyDictionary[Any, Histogram] = weakref.WeakKeyDictionary()
+
+
+def _histogram(meter: Meter | None) -> Histogram:
+    if meter is None:
+        from opentelemetry import metrics  # noqa: PLC0415
+
+        from usagecodec import __version__  # noqa: PLC0415
+
+        meter = metrics.get_meter("usagecodec", __version__)
+    try:
+        return _HISTOGRAMS[meter]
+    except (KeyError, TypeError):
+        pass
+    histogram = meter.create_histogram(
+        TOKEN_USAGE_METRIC,
+        unit="{token}",
+        description="Number of input and output tokens used.",
+        explicit_bucket_boundaries_advisory=TOKEN_USAGE_BUCKETS,
+    )
+    # A meter that takes no weak reference gets its instrument created each time.
+    with contextlib.suppress(TypeError):
+        _HISTOGRAMS[meter] = histogram
+    return histogram
+
+
+def record_token_usage(
+    usage: Usage,
+    *,
+    meter: Meter | None = None,
+    attributes: Mapping[str, AttributeValue] | None = None,
+) -> None:
+    """Record a usage in the ``gen_ai.client.token.usage`` histogram (OpenTelemetry).
+
+    Two measurements, as the GenAI semantic conventions define them: ``input_tokens`` with
+    ``gen_ai.token.type="input"`` and ``output_tokens`` with ``gen_ai.token.type="output"``.
+    The conventions also require ``gen_ai.operation.name`` and ``gen_ai.provider.name`` and
+    recommend ``gen_ai.request.model``: pass them in ``attributes``. A negative count (which
+    :meth:`~usagecodec.Usage.audit` reports) is not recorded: a histogram takes none.
+
+    Needs ``opentelemetry-api`` (``pip install 'usagecodec[otel]'``); with no SDK configured
+    the measurements go nowhere, at almost no cost.
+
+    Args:
+        usage: The usage to record.
+        meter: The meter to create the histogram with (once per meter); by default the
+            global meter provider's meter named ``usagecodec``.
+        attributes: Attributes added to both measurements.
+    """
+    histogram = _histogram(meter)
+    base = dict(attributes) if attributes else {}
+    for token_type, value in (("input", usage.input_tokens), ("output", usage.output_tokens)):
+        if value >= 0:
+            histogram.record(value, {**base, "gen_ai.token.type": token_type})
