@@ -679,6 +679,13 @@ class TestSchema:
 
 
 def test_public_module_exports() -> None:
-    """usagecodec's decode and encode are the same objects as the submodules'."""
-    assert usagecodec.decode_usage is decode_usage
-    assert isinstance(PostV2ProxyImagesVariationsResponseBody(created=1, data=[]), msgspec.Struct)
+    """usagecodec's names are the very objects its submodules define (no stale copies)."""
+    from usagecodec import _codec, _models
+
+    for name in ("decode_usage", "encode_usage", "decode_response", "encode_response",
+                 "extract_usage", "json_schema", "UsageCodec"):  # fmt: skip
+        assert getattr(usagecodec, name) is getattr(_codec, name), name
+    for name in ("Usage", "InputTokensDetails", "ResponseBody", "Data", "Finding"):
+        assert getattr(usagecodec, name) is getattr(_models, name), name
+    assert usagecodec.ResponseBody is PostV2ProxyImagesVariationsResponseBody
+    assert isinstance(usagecodec.ResponseBody(created=1, data=[]), msgspec.Struct)

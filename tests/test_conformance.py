@@ -18,6 +18,7 @@ import functools
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,7 +36,9 @@ PARSING = sorted((CORPUS / "test_parsing").glob("*.json"))
 TRANSFORM = sorted((CORPUS / "test_transform").glob("*.json"))
 FILES = {f"{p.parent.name}/{p.name}": p for p in PARSING + TRANSFORM}
 SRC = str(Path(usagecodec.__file__).resolve().parent.parent)
-PY313 = Path("/root/.pyenv/versions/3.13.0/bin/python")
+# The Python 3.13 to run on: $USAGECODEC_PY313 (.ci/run sets it), else python3.13 on PATH.
+_PY313_FOUND = os.environ.get("USAGECODEC_PY313") or shutil.which("python3.13")
+PY313 = Path(_PY313_FOUND) if _PY313_FOUND else None
 BOM = b"\xef\xbb\xbf"
 
 # --- the child process ---------------------------------------------------------------------
@@ -488,6 +491,8 @@ class TestDeepNesting:
 
 def _py313_problem() -> str | None:
     """Why the Python 3.13 run cannot happen here, or None when it can."""
+    if PY313 is None:
+        return "no Python 3.13: set USAGECODEC_PY313 or put python3.13 on PATH"
     if not PY313.exists():
         return f"{PY313} does not exist"
     env = dict(os.environ)
