@@ -103,6 +103,7 @@ class UsageReader:
         self._source = source
         self.name: str | None = source_name(source)
         self._range: tuple[int, int] | None = None
+        self._at_start = True  # this reader starts the source (its byte-order mark is dropped)
         self._chunks = ChunkDecoder(options) if options.format == "json" else None
         self.lines = 0
         self.records = 0
@@ -122,14 +123,20 @@ class UsageReader:
         *,
         name: str | None = None,
         byte_range: tuple[int, int] | None = None,
+        at_start: bool = True,
     ) -> UsageReader:
-        """A reader of one piece of a source: a byte range of a file, or a named block."""
+        """A reader of one piece of a source: a byte range of a file, or a named block.
+
+        Only a piece that starts the source (``at_start``, or a range from byte 0) drops a
+        leading byte-order mark as the source's: elsewhere a mark belongs to its line.
+        """
         if byte_range is not None and options.format != "json":
             raise ValueError("byte ranges apply to NDJSON, not to MessagePack streams")
         reader = cls(source, options)
         if name is not None:
             reader.name = name
         reader._range = byte_range
+        reader._at_start = at_start and (byte_range is None or byte_range[0] == 0)
         return reader
 
     # -- iteration ---------------------------------------------------------------------------
@@ -283,7 +290,7 @@ class UsageReader:
                     batch = self._decode_documents(piece, lineno)
                 else:
                     data = piece.data
-                    if lineno == 1 and data[:3] == _BOM:
+                    if lineno == 1 and self._at_start and data[:3] == _BOM:
                         data = data[3:]  # the source's byte-order mark
                     assert self._chunks is not None
                     batch = self._chunks.decode(data, lineno)

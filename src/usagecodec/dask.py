@@ -157,10 +157,15 @@ def _scheduler(scheduler: Any) -> Iterator[Any]:
 
 
 def _read_block(
-    block: bytes, name: str, options: ReadOptions, specs: tuple[KeySpec, ...] | None = None
+    block: bytes,
+    name: str,
+    options: ReadOptions,
+    specs: tuple[KeySpec, ...] | None = None,
+    first: bool = True,
 ) -> Part:
     """Worker: the totals of one block (in raise mode, up to its first bad line)."""
-    return read_part(UsageReader._part(io.BytesIO(block), options, name=name), specs)
+    reader = UsageReader._part(io.BytesIO(block), options, name=name, at_start=first)
+    return read_part(reader, specs)
 
 
 def summarize(
@@ -225,7 +230,7 @@ def summarize(
     blocks, names = _blocks(urlpath, blocksize, storage_options)
     read = delayed(_read_block, pure=True)
     tasks = [
-        [read(block, name, options, specs) for block in file_blocks]
+        [read(block, name, options, specs, k == 0) for k, block in enumerate(file_blocks)]
         for file_blocks, name in zip(blocks, names, strict=True)
     ]
     flat = [task for file_tasks in tasks for task in file_tasks]
@@ -268,6 +273,7 @@ def _block_frame(  # noqa: PLR0917 - a delayed task: arguments are positional
     options: ReadOptions,
     dtype: str,
     keep: Sequence[str] = (),
+    first: bool = True,
 ) -> Any:
     """Worker: the pandas frame of one block, line numbers made absolute with ``before``."""
     import pyarrow as pa  # noqa: PLC0415
@@ -278,7 +284,7 @@ def _block_frame(  # noqa: PLR0917 - a delayed task: arguments are positional
     target = _frame_schema(dtype, keep)
     line = target.get_field_index("line")
     batches = []
-    reader = UsageReader._part(io.BytesIO(block), options, name=name)
+    reader = UsageReader._part(io.BytesIO(block), options, name=name, at_start=first)
     try:
         for found in arrow.iter_batches(reader, source_column=True, keep=keep):
             batch = found
@@ -397,8 +403,8 @@ def to_dataframe(
     parts = []
     for file_blocks, name in zip(blocks, names, strict=True):
         before: Any = 0
-        for block in file_blocks:
-            parts.append(frame(block, name, before, options, dtype, keep))
+        for k, block in enumerate(file_blocks):
+            parts.append(frame(block, name, before, options, dtype, keep, k == 0))
             before = count(before, block)
     meta = _frame_schema(dtype, keep).empty_table().to_pandas()
     frame_of: Any = dd.from_delayed if parts else dd.from_pandas
