@@ -15,13 +15,18 @@ from usagecodec import INT64_MAX, INT64_MIN, InputTokensDetails, Usage
 
 DATA = Path(__file__).parent / "data"
 
-# CI runs a fixed number of examples with a derandomised seed so a run is reproducible;
-# locally, HYPOTHESIS_PROFILE=dev explores more.
+# CI (CI=true) runs a fixed number of examples with a derandomised seed so a run is
+# reproducible; the quick local loop runs fewer, also derandomised; HYPOTHESIS_PROFILE=dev
+# explores more.
 settings.register_profile(
     "ci", max_examples=150, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
+settings.register_profile(
+    "quick", max_examples=30, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.register_profile("dev", max_examples=1000)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if _CI else "quick"))
 
 numbers = st.one_of(
     st.integers(min_value=INT64_MIN, max_value=INT64_MAX),

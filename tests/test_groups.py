@@ -167,8 +167,18 @@ BY = ["model", "ts:day", "request.team", "ts:hour", "created:month"]
 
 @pytest.mark.parametrize("at", [None, "response.body.usage"])
 def test_grouped_totals_equal_the_reference(tmp_path: Path, at: str | None) -> None:
-    rng = random.Random(11 if at else 12)
-    for round_ in range(30):
+    _against_reference(tmp_path, at, rounds=6)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("at", [None, "response.body.usage"])
+def test_grouped_totals_equal_the_reference_many_files(tmp_path: Path, at: str | None) -> None:
+    _against_reference(tmp_path, at, rounds=60, seed=100)
+
+
+def _against_reference(tmp_path: Path, at: str | None, *, rounds: int, seed: int = 0) -> None:
+    rng = random.Random(seed + (11 if at else 12))
+    for round_ in range(rounds):
         lines = random_log(rng, rng.randint(1, 400), at)
         data = b"\n".join(lines) + b"\n"
         by = rng.sample(BY, rng.randint(1, 3))
@@ -394,7 +404,8 @@ def test_keep_columns_in_parquet_for_duckdb(tmp_path: Path) -> None:
 
 
 def test_arrow_keep_types() -> None:
-    arrow = pytest.importorskip("usagecodec.arrow")
+    pytest.importorskip("pyarrow")
+    from usagecodec import arrow
     usage = json.dumps(_usage(random.Random(2)))[1:-1]
     data = "\n".join(
         [f'{{"n":1,"f":1,"b":true,"s":"x",{usage}}}', f'{{"n":2,"f":2.5,"b":false,{usage}}}']

@@ -698,13 +698,24 @@ def test_remainder_of_valid_documents_decodes_as_expected(doc: tuple[bytes, Any]
     assert msgspec.json.decode(buf if rem is None else rem) == expected
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated())
-def test_prescan_then_parse_accepts_exactly_what_msgspec_accepts(buf: bytes) -> None:
-    """'prescan succeeds and the remainder parses' iff msgspec parses the original."""
+def _accepts_exactly_what_msgspec_accepts(buf: bytes) -> None:
     outcome = same_everywhere(run_all(lambda: scan_then_parse(buf)))  # paths agree exactly
     ok, _ = outcome[1]
     assert ok == parses(buf)
+
+
+@given(mutated())
+def test_prescan_then_parse_accepts_exactly_what_msgspec_accepts(buf: bytes) -> None:
+    """'prescan succeeds and the remainder parses' iff msgspec parses the original."""
+    _accepts_exactly_what_msgspec_accepts(buf)
+
+
+@pytest.mark.slow
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+def test_prescan_then_parse_accepts_exactly_what_msgspec_accepts_long(buf: bytes) -> None:
+    """The same, over 1500 examples (the full tier)."""
+    _accepts_exactly_what_msgspec_accepts(buf)
 
 
 @settings(max_examples=300, deadline=None)

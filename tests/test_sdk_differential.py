@@ -43,6 +43,9 @@ from usagecodec import (
 
 from .conftest import reference_depth
 
+# Installs and runs the official SDK with node and npm: the full tier.
+pytestmark = pytest.mark.slow
+
 SDK_DIR = Path(__file__).parent / "sdk"
 SDK_VERSION = "4.15.11"
 SEED = 20_240_611
