@@ -226,19 +226,58 @@ class TestWriteParquet:
         sources = pc.unique(table.column("source")).to_pylist()
         assert sources == [str(a), str(b)]
 
-    def test_late_fraction_promotes_what_was_written(self, tmp_path: Path) -> None:
-        """A float that appears after int row groups were written makes the column float64."""
+    def test_late_fraction_is_refused_never_rewritten(self, tmp_path: Path) -> None:
+        """With dtype="auto" the first row group fixes the types: a later fraction for an
+        int64 column is refused with its line, and nothing is left behind."""
         data = (GOOD + b"\n") * 300 + camel(10, 6, 4, 5, 0.25) + b"\n" + (GOOD + b"\n") * 10
         src = tmp_path / "late.ndjson"
         src.write_bytes(data)
         out = tmp_path / "late.parquet"
-        ua.write_parquet(src, out, chunk_size=512, row_group_rows=64)
+        with pytest.raises(ValueError, match=r"late.ndjson:301: .*0.25.*image_tokens.*float64"):
+            ua.write_parquet(src, out, chunk_size=512, row_group_rows=64)
+        assert sorted(os.listdir(tmp_path)) == ["late.ndjson"]
+        ua.write_parquet(src, out, chunk_size=512, row_group_rows=64, dtype="float64")
         table = pq.read_table(out)
-        assert table.schema.field("image_tokens").type == FLOAT64
-        assert table.schema.field("text_tokens").type == INT64
+        assert all(table.schema.field(c).type == FLOAT64 for c in ua.TOKEN_COLUMNS)
         assert table.column("image_tokens").to_pylist() == [1.0] * 300 + [0.25] + [1.0] * 10
         assert table.column("line").to_pylist() == list(range(1, 312))
         assert sorted(os.listdir(tmp_path)) == ["late.ndjson", "late.parquet"]
+
+    def test_late_integral_float_and_early_fraction(self, tmp_path: Path) -> None:
+        """A later 8105.0 fits an int64 column; a fraction in the first row group makes the
+        column float64 (auto), and later integers are cast to it."""
+        src = tmp_path / "f.ndjson"
+        src.write_bytes(
+            (GOOD + b"\n") * 100 + camel(10, 6, 4, 5, 1.0) + b"\n" + (GOOD + b"\n") * 5
+        )
+        out = tmp_path / "f.parquet"
+        ua.write_parquet(src, out, chunk_size=256, row_group_rows=32)
+        assert pq.read_table(out).schema.field("image_tokens").type == INT64
+        src.write_bytes(camel(10, 6, 4, 5, 0.5) + b"\n" + (GOOD + b"\n") * 100)
+        ua.write_parquet(src, out, chunk_size=256, row_group_rows=32)
+        table = pq.read_table(out)
+        assert table.schema.field("image_tokens").type == FLOAT64
+        assert table.column("image_tokens").to_pylist() == [0.5] + [1.0] * 100
+
+    @pytest.mark.parametrize("dtype", ["int64", "float64"])
+    def test_dtype_chosen_up_front(self, tmp_path: Path, dtype: str) -> None:
+        """dtype="int64"/"float64" give those types from the first batch on, empty or not."""
+        src = tmp_path / "d.ndjson"
+        src.write_bytes((GOOD + b"\n") * 10)
+        table = ua.to_arrow(src, dtype=dtype)  # type: ignore[arg-type]
+        assert {str(table.schema.field(c).type) for c in ua.TOKEN_COLUMNS} == {
+            "int64" if dtype == "int64" else "double"
+        }
+        empty = ua.to_arrow(io.BytesIO(b""), dtype=dtype)  # type: ignore[arg-type]
+        assert str(empty.schema.field("total_tokens").type) == (
+            "int64" if dtype == "int64" else "double"
+        )
+        src.write_bytes(GOOD + b"\n" + camel(10, 6, 4, 5, 0.5) + b"\n")
+        if dtype == "int64":
+            with pytest.raises(ValueError, match=r"d.ndjson:2: token count 0.5"):
+                ua.to_arrow(src, dtype="int64", source_column=True)
+        with pytest.raises(ValueError, match="dtype must be"):
+            ua.to_arrow(src, dtype="int32")  # type: ignore[arg-type]
 
     def test_bad_line_in_raise_mode_leaves_no_file(self, tmp_path: Path) -> None:
         """A bad line stops the write and leaves neither the file nor a temporary one."""

@@ -461,3 +461,18 @@ def test_demo_explains_flagged_and_fractions() -> None:
     assert proc.returncode == 0
     assert b"flagged" in proc.stdout and b"validate --audit" in proc.stdout
     assert b"fractional" in proc.stdout
+
+
+def test_parquet_dtype(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    late = CAMEL.replace(b'"imageTokens":1', b'"imageTokens":1.5')
+    src = write(tmp_path, "late.ndjson", (CAMEL + b"\n") * 140_000 + late + b"\n")
+    out = tmp_path / "out.parquet"
+    proc = run("convert", "--to", "parquet", "-o", str(out), src)
+    assert proc.returncode == 1 and b"late.ndjson:140001" in proc.stderr, proc.stderr
+    assert b"--dtype float64" in proc.stderr and not out.exists()
+    proc = run("convert", "--to", "parquet", "--dtype", "float64", "-o", str(out), src)
+    assert proc.returncode == 0, proc.stderr
+    assert str(pq.read_schema(out).field("image_tokens").type) == "double"

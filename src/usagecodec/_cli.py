@@ -29,7 +29,7 @@ from ._cli_io import (
     EXIT_USAGE,
     EXIT_WRITE,
     PROG,
-    NothingMatched,
+    BadData,
     Parser,
     Terminated,
     TextOut,
@@ -263,6 +263,14 @@ def _parser() -> argparse.ArgumentParser:
         help="json writes NDJSON; msgpack writes concatenated MessagePack documents",
     )
     p.add_argument(
+        "--dtype",
+        choices=("auto", "int64", "float64"),
+        default="auto",
+        help="--to parquet: the token columns' type; auto (the default) takes the types of "
+        "the first row group and refuses a later fraction for an int64 column (the file is "
+        "never rewritten); int64 refuses any fraction; float64 takes everything",
+    )
+    p.add_argument(
         "--keep",
         metavar="PATH[,PATH...]",
         help="also write the values at these dotted paths of each record: NDJSON "
@@ -377,7 +385,7 @@ def _run(args: argparse.Namespace) -> int:
         except WriteFailure as exc:
             err(f"{PROG} {command}: error: cannot write {exc}")
             return EXIT_WRITE
-        except NothingMatched as exc:
+        except BadData as exc:
             err(f"{PROG} {command}: {exc}")
             return EXIT_BAD_DATA
         except UsageDecodeError as exc:

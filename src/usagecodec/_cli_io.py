@@ -24,7 +24,11 @@ class WriteFailure(Exception):
     """The output could not be written (exit status 3)."""
 
 
-class NothingMatched(Exception):
+class BadData(Exception):
+    """The data cannot be processed as asked (exit status 1), said in one line."""
+
+
+class NothingMatched(BadData):
     """Lines were read but none carried a usage (exit status 1)."""
 
 

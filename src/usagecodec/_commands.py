@@ -20,6 +20,7 @@ from ._cli_io import (
     EXIT_BAD_DATA,
     EXIT_OK,
     PROG,
+    BadData,
     NothingMatched,
     Progress,
     Sink,
@@ -31,6 +32,7 @@ from ._cli_io import (
     progress_enabled,
 )
 from ._codec import UsageCodec
+from ._errors import UsageDecodeError
 from ._framing import open_source as _open_input
 from ._groups import GroupedTotals, KeySpec, Price, parse_specs
 from ._options import ReadOptions, path_keys
@@ -544,10 +546,15 @@ def _convert_parquet(args: argparse.Namespace, files: list[str], options: ReadOp
             on_bad_line=report,
             require_rows=True,
             keep=_keep(args),
+            dtype=args.dtype,
         )
     except arrow.NoRows as exc:
         _check_matched(exc.lines, 0, files, options)
         raise  # pragma: no cover - _check_matched raised
+    except UsageDecodeError:
+        raise
+    except ValueError as exc:  # a fraction for an int64 column (the file's types are fixed)
+        raise BadData(str(exc).replace("pass dtype='float64'", "use --dtype float64")) from None
     except OSError as exc:
         if exc.filename is not None and os.path.realpath(exc.filename) in {
             os.path.realpath(f) for f in files

@@ -16,19 +16,18 @@ Every record batch has the same flat columns, in this order:
 ``source``                the source's name (string), only with ``source_column=True``
 ========================  ========================================================
 
-Number types, decided per column and per batch: a token column of a batch is ``int64`` when
-every value of that column in the batch is a Python ``int``, that is, was written on the wire
-as an integer literal (``8105``), and ``float64`` otherwise. A value written with a fraction or
-an exponent (``8105.75``, ``8105.0``, ``1e3``) is a ``float`` for the decoder (the same rule as
-the rest of usagecodec: an integer stays an ``int``, anything else stays a ``float``), so it
-makes its column ``float64`` in that batch, even when its value is integral. Integers are
-exact in ``int64`` (they are checked to fit when decoded); in a ``float64`` column an integer
-above 2**53 is rounded to the nearest double.
-
-Batches of one source may therefore differ in type. :func:`to_arrow` and
-:func:`write_parquet` unify them: a column is ``float64`` in the table or file when it is
-``float64`` in any batch, and the ``int64`` batches of that column are cast to ``float64``
-(the same rounding above 2**53). Exact sums of any mix are what :func:`usagecodec.summarize`
+Number types: one policy, ``dtype``, chosen before the first batch, here and in
+:func:`usagecodec.dask.to_dataframe` alike. ``"int64"``: every token column is ``int64``; a
+value with a fractional part (or beyond the 64-bit range) is an error naming its source and
+line. ``"float64"``: every token column is ``float64`` (an integer above 2**53 is rounded to
+the nearest double). ``"auto"`` (the default here; Dask frames, whose types must be known
+before anything is read, take ``"int64"`` or ``"float64"`` only): a token column of a batch is
+``int64`` when every value of that column in the batch was written as an integer literal
+(``8105``), else ``float64`` (``8105.75``, ``8105.0`` and ``1e3`` are floats on the wire, as
+everywhere in usagecodec). :func:`to_arrow` then unifies the batches (``float64`` when any
+batch has it so); :func:`write_parquet` fixes the file's types with its first row group and
+casts every later batch to them, refusing (with the line) a fraction for an ``int64`` column:
+a written file is never rewritten. Exact sums of any mix are what :func:`usagecodec.summarize`
 gives.
 
 >>> import io, usagecodec.arrow
@@ -47,12 +46,13 @@ import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import attrgetter
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
 try:
     import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
 except ImportError as _exc:  # pragma: no cover - exercised only without the extra
     raise ImportError("usagecodec.arrow needs pyarrow: pip install 'usagecodec[arrow]'") from _exc
 
@@ -81,6 +81,7 @@ except ImportError:  # pragma: no cover - pyarrow works without numpy, only slow
 __all__ = [
     "COLUMNS",
     "TOKEN_COLUMNS",
+    "Dtype",
     "NoRows",
     "iter_batches",
     "record_batch",
@@ -160,6 +161,51 @@ def _as_text(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
+Dtype = Literal["auto", "int64", "float64"]
+"""The number type of the token columns (see the module docstring)."""
+
+_DTYPES = ("auto", "int64", "float64")
+
+
+def _check_dtype(dtype: object) -> None:
+    if dtype not in _DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(_DTYPES)}, not {dtype!r}")
+
+
+def _fit(batch: Any, target: Any, source: str | None, why: str) -> Any:
+    """``batch`` in the ``target`` schema, decided earlier; ValueError when it cannot be.
+
+    int64 -> float64 (integers above 2**53 round) and anything -> string are always
+    possible; float64 -> int64 only when every value is an integer in range, else the error
+    names the first value that is not, its line, and the way out (``dtype='float64'``).
+    """
+    if batch.schema.equals(target):
+        return batch
+    for field in target:
+        column = batch.column(field.name)
+        if column.type == field.type or field.type != pa.int64():
+            continue
+        if column.type == pa.float64():
+            bad = pc.or_(
+                pc.not_equal(pc.trunc(column), column),
+                pc.greater_equal(pc.abs(column), 2.0**63),
+            )
+            row = pc.index(bad, True).as_py()
+            if row < 0:
+                continue
+            value = column[row].as_py()
+        else:
+            row, value = 0, column[0].as_py()
+        lineno = batch.column("line")[row].as_py()
+        where = f"{source}:{lineno}" if source else f"line {lineno}"
+        what = "token count" if field.name in TOKEN_COLUMNS else "value"
+        raise ValueError(
+            f"{where}: {what} {value!r} in `{field.name}` does not fit its int64 column "
+            f"({why}): pass dtype='float64'"
+        )
+    return batch.cast(target, safe=False)
+
+
 def _check_keep(keep: Sequence[str], source_column: bool) -> None:
     taken = {*COLUMNS, "source"} if source_column else set(COLUMNS)
     for name in keep:
@@ -195,6 +241,7 @@ def record_batch(
     source_column: bool = False,
     keep: Sequence[str] = (),
     kept: Sequence[Sequence[Any]] = (),
+    dtype: Dtype = "auto",
 ) -> Any:
     """Build one record batch from usages and their line numbers.
 
@@ -209,16 +256,20 @@ def record_batch(
         keep: Names of kept columns (dotted paths).
         kept: For each usage, its values at the ``keep`` paths (see
             :meth:`UsageReader.kept_batches`).
+        dtype: The token columns' type (see the module docstring): ``"auto"`` (per
+            column, as the values say), ``"int64"`` or ``"float64"``.
 
     Returns:
         A ``pyarrow.RecordBatch`` with the columns of :func:`schema` (types as documented in
         the module: per column, ``int64`` when every value is an ``int``).
 
     Raises:
-        ValueError: When ``usages`` and ``lines`` differ in length.
+        ValueError: When ``usages`` and ``lines`` differ in length, or (``dtype="int64"``)
+            a count is not an integer (naming the source and line).
     """
     if len(usages) != len(lines):
         raise ValueError(f"{len(usages)} usages but {len(lines)} line numbers")
+    _check_dtype(dtype)
     details = list(map(_D, usages))
     columns = [
         _column(list(map(_T, usages))),
@@ -240,9 +291,17 @@ def record_batch(
         column = _kept_column([values[k] for values in kept])
         columns.append(column)
         kinds.append((name, column.type))
-    return pa.RecordBatch.from_arrays(
+    batch = pa.RecordBatch.from_arrays(
         columns, schema=schema(floats=floats, source_column=source_column, kept=kinds)
     )
+    if dtype == "auto":
+        return batch
+    target = schema(
+        floats=TOKEN_COLUMNS if dtype == "float64" else (),
+        source_column=source_column,
+        kept=kinds,
+    )
+    return _fit(batch, target, source, "dtype='int64'")
 
 
 def _reader(
@@ -286,6 +345,7 @@ def iter_batches(
     format: Format = "json",
     source_column: bool = False,
     keep: Sequence[str] = (),
+    dtype: Dtype = "auto",
 ) -> Iterator[Any]:
     """Decode an NDJSON source into Arrow record batches, one chunk at a time.
 
@@ -312,6 +372,8 @@ def iter_batches(
             written (``"model"``, ``"request.team"``): ``int64``, ``float64``, ``bool`` or
             ``string`` (mixed types, objects and arrays: string, as JSON text for
             non-strings); null where a record has no value there.
+        dtype: ``"auto"`` (each batch's token columns as its values say), ``"int64"`` or
+            ``"float64"``: see the module docstring.
 
     Yields:
         ``pyarrow.RecordBatch`` objects, in input order.
@@ -330,11 +392,12 @@ def iter_batches(
         chunk_size=chunk_size,
         format=format,
     )
+    _check_dtype(dtype)
     if not keep:
         for usages, lines in reader.numbered_batches():
             if usages:
                 yield record_batch(
-                    usages, lines, source=reader.name, source_column=source_column
+                    usages, lines, source=reader.name, source_column=source_column, dtype=dtype
                 )
         return
     keep = list(keep)
@@ -348,6 +411,7 @@ def iter_batches(
                 source_column=source_column,
                 keep=keep,
                 kept=values,
+                dtype=dtype,
             )
 
 
@@ -372,6 +436,11 @@ def _unified(schemas: Iterable[Any], source_column: bool, keep: Sequence[str] = 
     return schema(floats=floats, source_column=source_column, kept=kept)
 
 
+def _source_of(batch: Any) -> str | None:
+    index = batch.schema.get_field_index("source")
+    return None if index < 0 or not batch.num_rows else batch.column(index)[0].as_py()
+
+
 def _cast(batch: Any, target: Any) -> Any:
     # int64 -> float64 (unsafe: integers above 2**53 round instead of failing); kept columns
     # of mixed types -> string.
@@ -390,6 +459,7 @@ def to_arrow(
     format: Format = "json",
     source_column: bool = False,
     keep: Sequence[str] = (),
+    dtype: Dtype = "auto",
 ) -> Any:
     """Decode a whole NDJSON source into one Arrow table.
 
@@ -410,6 +480,8 @@ def to_arrow(
         source_column: Add a ``source`` column holding the source's name.
         keep: Paths to keep as columns (see :func:`iter_batches`); a column whose batches
             disagree on its type is ``float64`` for ints and floats, else ``string``.
+        dtype: ``"auto"`` (a token column is ``float64`` when any batch has it so, its
+            ``int64`` batches cast), ``"int64"`` or ``"float64"``: see the module docstring.
 
     Returns:
         A ``pyarrow.Table``.
@@ -429,8 +501,11 @@ def to_arrow(
             format=format,
             source_column=source_column,
             keep=keep,
+            dtype=dtype,
         )
     )
+    if not batches and dtype == "float64":
+        return schema(floats=TOKEN_COLUMNS, source_column=source_column).empty_table()
     target = _unified((b.schema for b in batches), source_column, keep)
     return pa.Table.from_batches([_cast(b, target) for b in batches], schema=target)
 
@@ -448,13 +523,14 @@ class NoRows(ValueError):
 
 
 class _ParquetSink:
-    """Write batches of varying types to one Parquet file, in bounded memory.
+    """Write batches to one Parquet file, in bounded memory, never rewriting what is written.
 
     Rows are buffered into row groups of ``row_group_rows``. The file's schema is fixed when
-    the first row group is written; a later batch with a ``float64`` column the file has as
-    ``int64`` makes the sink rewrite what it wrote, one row group at a time, with that column
-    promoted (at most once per column). Everything goes to a temporary file beside the target,
-    renamed over it by :meth:`commit`; :meth:`abort` removes it.
+    the first row group is written (with ``dtype="auto"``, by that row group's types); every
+    later batch is cast to it, or refused with an error naming its line when it cannot be (a
+    fraction for an ``int64`` column). Everything goes to a temporary file beside the target
+    (:class:`~usagecodec._output.Output`), renamed over it by :meth:`commit`; :meth:`abort`
+    removes it.
     """
 
     def __init__(
@@ -465,6 +541,7 @@ class _ParquetSink:
         compression: str,
         rows: int,
         keep: Sequence[str] = (),
+        dtype: Dtype = "auto",
     ) -> None:
         import pyarrow.parquet as pq  # type: ignore[import-untyped]  # noqa: PLC0415
 
@@ -475,6 +552,7 @@ class _ParquetSink:
         self.compression = compression
         self.rows = rows
         self.keep = list(keep)
+        self.dtype = dtype
         self.writer: Any = None
         self.schema: Any = None
         self.buffer: list[Any] = []
@@ -497,9 +575,12 @@ class _ParquetSink:
         )
         if self.writer is None:
             self.writer = self._open(self.tmp, target)
-        elif not target.equals(self.schema):
-            self._promote(target)
-        table = pa.Table.from_batches([_cast(b, target) for b in self.buffer], schema=target)
+            batches = [_cast(b, target) for b in self.buffer]
+        else:
+            target = self.schema
+            why = "fixed by the file's first row group"
+            batches = [_fit(b, target, _source_of(b), why) for b in self.buffer]
+        table = pa.Table.from_batches(batches, schema=target)
         self.writer.write_table(table, row_group_size=self.rows)
         self.written += table.num_rows
         self.buffer, self.buffered = [], 0
@@ -508,24 +589,11 @@ class _ParquetSink:
         self.schema = target
         return self._pq.ParquetWriter(path, target, compression=self.compression)
 
-    def _promote(self, target: Any) -> None:
-        self.writer.close()
-        old, self.tmp = self.tmp, self.output.sibling()
-        self.output.tmp = self.tmp
-        self.writer = self._open(self.tmp, target)
-        try:
-            done = self._pq.ParquetFile(old)
-            for k in range(done.num_row_groups):
-                group = done.read_row_group(k)
-                self.writer.write_table(group.cast(target, safe=False), row_group_size=self.rows)
-            done.close()
-        finally:
-            os.remove(old)
-
     def commit(self) -> int:
         self._flush()
-        if self.writer is None:  # no row at all: an empty file with the int64 schema
+        if self.writer is None:  # no row at all: an empty file (int64 unless float64 asked)
             empty = schema(
+                floats=TOKEN_COLUMNS if self.dtype == "float64" else (),
                 source_column=self.source_column,
                 kept=[(name, pa.string()) for name in self.keep],
             )
@@ -558,14 +626,16 @@ def write_parquet(
     on_bad_line: Callable[[BadLine], None] | None = None,
     require_rows: bool = False,
     keep: Sequence[str] = (),
+    dtype: Dtype = "auto",
 ) -> int:
     """Decode NDJSON sources into one Parquet file, in bounded memory.
 
     The sources are read in order, one chunk at a time; rows are buffered into row groups of
-    ``row_group_rows``. Column types follow :func:`to_arrow` (``float64`` for a column that
-    holds a non-int anywhere, else ``int64``). The file appears only when everything was
+    ``row_group_rows``. Column types follow ``dtype`` and are fixed before the first row
+    group is written: a file is never rewritten. It appears only when everything was
     written: it is built under a temporary name in the same folder and renamed at the end,
-    so an error (a bad line in ``"raise"`` mode, a full disk) leaves no partial file.
+    so an error (a bad line in ``"raise"`` mode, a fraction for an ``int64`` column, a full
+    disk) leaves no partial file.
 
     Args:
         sources: A path, ``"-"``, a binary file object, or an iterable of them.
@@ -587,6 +657,9 @@ def write_parquet(
         require_rows: Raise :class:`NoRows` (writing nothing) when lines were read but none
             carried a usage, instead of writing an empty file.
         keep: Paths to keep as columns (see :func:`iter_batches` and :func:`to_arrow`).
+        dtype: ``"int64"``, ``"float64"`` or ``"auto"`` (the default: the types of the first
+            row group, after which a fraction for an ``int64`` column is an error): see the
+            module docstring. A written file is never rewritten.
 
     Returns:
         The number of rows written.
@@ -609,12 +682,14 @@ def write_parquet(
     output = Output(where, [os.fspath(i) for i in items if isinstance(i, (str, os.PathLike))])
     keep = list(keep)
     _check_keep(keep, source_column)
+    _check_dtype(dtype)
     sink = _ParquetSink(
         output,
         source_column=source_column,
         compression=compression,
         rows=row_group_rows,
         keep=keep,
+        dtype=dtype,
     )
     lines_read = 0
     try:
@@ -644,6 +719,7 @@ def write_parquet(
                             source_column=source_column,
                             keep=keep,
                             kept=values,
+                            dtype=dtype,
                         )
                     )
                 if on_bad_line is not None and reader.errors:

@@ -298,29 +298,9 @@ def _block_frame(  # noqa: PLR0917 - a delayed task: arguments are positional
 
 def _to_dtype(batch: Any, target: Any, name: str) -> Any:
     """Cast a batch to the frame's types; a fraction in an int64 frame is an error."""
-    import pyarrow as pa  # noqa: PLC0415
-    import pyarrow.compute as pc  # noqa: PLC0415
+    from usagecodec import arrow  # noqa: PLC0415
 
-    if batch.schema.equals(target):
-        return batch
-    if target.field(TOKEN_FIELDS[0]).type == pa.float64():
-        return batch.cast(target, safe=False)
-    for column in TOKEN_FIELDS:
-        values = batch.column(column)
-        if values.type != pa.float64():
-            continue
-        bad = pc.or_(
-            pc.not_equal(pc.trunc(values), values),
-            pc.greater_equal(pc.abs(values), 2.0**63),
-        )
-        row = pc.index(bad, True).as_py()
-        if row >= 0:
-            lineno = batch.column("line")[row].as_py()
-            raise ValueError(
-                f"{name}:{lineno}: token count {values[row].as_py()!r} in `{column}` is not "
-                "an integer: pass dtype='float64'"
-            )
-    return batch.cast(target)
+    return arrow._fit(batch, target, name, "dtype='int64'")
 
 
 def to_dataframe(
