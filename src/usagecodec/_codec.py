@@ -69,14 +69,20 @@ _ORDER: dict[str, tuple[str, ...]] = {
 
 # Every exception a msgspec decode can raise on bad input: msgspec's own (DecodeError and
 # ValidationError are ValueErrors), UnicodeDecodeError/UnicodeEncodeError (ValueErrors),
-# TypeError (not a buffer), RecursionError, OverflowError.
-_CAUGHT = (ValueError, TypeError, RecursionError, OverflowError, msgspec.MsgspecError)
+# TypeError (not a buffer), RecursionError, OverflowError, BufferError (not contiguous).
+_CAUGHT = (
+    ValueError,
+    TypeError,
+    RecursionError,
+    OverflowError,
+    BufferError,  # a strided memoryview
+    msgspec.MsgspecError,
+)
 
 _T = TypeVar("_T", Usage, Body)
 _BOM = codecs.BOM_UTF8
 _AT = " - at `"
 _BYTE = re.compile(r"\s*\(byte (\d+)\)$")
-_TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -139,9 +145,10 @@ def _off_dialect(err: UsageDecodeError) -> bool:
     """True when an error only says that the document is in another dialect.
 
     msgspec reports the first missing field in declaration order, so a usage whose very first
-    field is missing was most likely written in the other dialect.
+    field is missing was most likely written in the other dialect; so was a body whose usage
+    (``$.usage``) has that problem.
     """
-    return err.path == "$" and (
+    return err.path in ("$", "$.usage") and (
         err.reason in _FIRST_MISSING or err.reason.startswith("Object contains unknown field")
     )
 
@@ -171,10 +178,11 @@ def _normalize(buf: object, wire: str, fmt: str) -> bytes:
     elif isinstance(buf, str):
         # Lone surrogates have no UTF-8 form: keep them as the bytes 'surrogatepass' gives,
         # which are invalid UTF-8 and handled like any invalid UTF-8 in the document.
-        data = buf.encode("utf-8", "surrogatepass")
-    elif isinstance(buf, (bytes, bytearray)):
-        data = bytes(buf)
+        # str.encode, not buf.encode: a subclass's own encode() is never called.
+        data = str.encode(buf, "utf-8", "surrogatepass")
     else:
+        # Through the buffer protocol (never a subclass's __bytes__): bytes and bytearray
+        # subclasses, memoryviews, mmaps, arrays.
         try:
             view = memoryview(buf)  # type: ignore[arg-type]
         except TypeError:
@@ -182,6 +190,10 @@ def _normalize(buf: object, wire: str, fmt: str) -> bytes:
                 f"expected bytes, bytearray, memoryview or str, got {kind.__name__}",
                 wire=wire,
                 format=fmt,
+            ) from None
+        except (ValueError, BufferError) as exc:  # a released view, a closed mmap
+            raise UsageDecodeError(
+                f"the buffer cannot be read ({exc})", wire=wire, format=fmt
             ) from None
         with view:
             if not view.contiguous:
@@ -550,42 +562,25 @@ class UsageCodec:
     def _msgpack_stream(self, buf: object) -> list[Usage]:
         data = _normalize(buf, self.wire, self.format)
         view = memoryview(data)
-        first = self._usage.first
+        # The hot path: the strict decoder on the exact document first; on anything else the
+        # slow path, which bounds the nesting depth before a lenient decoder skips values.
+        decode = self.decode
+        walker = _mpscan.Walker(stop_above=MAX_DEPTH)
         out: list[Usage] = []
-        pos, index, end = 0, 1, len(data)
-        while pos < end:
-            # The strict decoder never skips a value (no depth risk) and reports where the
-            # first document ends ("trailing characters (byte N)").
-            size: int | None = None
+        pos, index, size = 0, 1, len(data)
+        while pos < size:
+            # The document's end, from its structure. One that cannot be delimited (truncated,
+            # holding the never-used type byte 0xc1, or too deep to decode: the walk stops
+            # there) runs to the end of the buffer, and its decode raises.
+            walker.reset()
+            end = walker.run(data, pos)
+            if not walker.done or end > size:
+                end = size
             try:
-                obj = first.decode(view[pos:])
-                size = end - pos
-            except _CAUGHT as exc:
-                m = _TRAILING.search(str(exc))
-                if m is not None:
-                    size = int(m.group(1))
-                    try:
-                        obj = first.decode(view[pos : pos + size])
-                    except _CAUGHT:  # pragma: no cover - the prefix decoded a moment ago
-                        size = None
-            if size is None:
-                # Unknown fields, another dialect or an error: find the end structurally.
-                stop, _ = _mpscan.walk(data, pos, stop_above=MAX_DEPTH)
-                size = (stop if stop > 0 else end) - pos
-                try:
-                    obj = self.decode(view[pos : pos + size])
-                except UsageDecodeError as err:
-                    raise err.located(lineno=index) from err.__cause__
-            else:
-                if first.adopt is not None:
-                    obj = first.adopt(obj)
-                if self.strict:
-                    try:
-                        _strict_checks(obj, first.wire, self.format)
-                    except UsageDecodeError as err:
-                        raise err.located(lineno=index) from None
-            out.append(obj)
-            pos += size
+                out.append(decode(view[pos:end]))
+            except UsageDecodeError as err:
+                raise err.located(lineno=index) from err.__cause__
+            pos = end
             index += 1
         return out
 

@@ -119,14 +119,15 @@ def frame_documents(read: Callable[[int], bytes], chunk_size: int, max_doc: int)
 
     A document is delimited by its own structure: one :class:`_mpscan.Walker` follows it
     across reads, so the stream is walked once, whatever the chunk size. A document over
-    ``max_doc`` bytes is one :class:`Oversized`: once its size is known to pass the limit it
-    is skipped by its length, never held, and the documents after it are read. At most
-    ``max_doc`` bytes of an unfinished document are held. A stream has no resynchronisation
-    point: after a document that cannot be delimited (a never-used type byte), the rest of the
-    stream is one bad document; so is a truncated last document.
+    ``max_doc`` bytes (exactly) is one :class:`Oversized` of its size: once more than
+    ``max_doc`` of its bytes have been read, the rest is skipped by its length, never held,
+    and the documents after it are read. At most ``max_doc`` bytes of an unfinished document
+    are held. A stream has no resynchronisation point: after a document that cannot be
+    delimited (a never-used type byte, or nesting deeper than ``_mpscan.FRAME_DEPTH``), the
+    rest of the stream is one bad document; so is a truncated last document.
     """
     step = max(1, min(chunk_size, max_doc))
-    walker = _mpscan.Walker()
+    walker = _mpscan.Walker(stop_above=_mpscan.FRAME_DEPTH)
     parts: list[bytes] = []  # the unfinished document's bytes before the buffer
     held = 0  # its size so far (kept in parts, or counted only when dropping)
     dropping = False  # it is over the limit: its bytes are counted, not kept
@@ -143,10 +144,10 @@ def frame_documents(read: Callable[[int], bytes], chunk_size: int, max_doc: int)
         bounds: list[tuple[int, int]] = []
         while True:
             pos = walker.run(buf, pos)
-            if walker.bad:  # undelimitable: the rest of the stream belongs to it
+            if walker.bad or walker.deep:  # undelimitable: the rest of the stream is in it
                 pos = n
-            size = held + pos - start  # the document's size, or a lower bound of it
             if walker.done and pos <= n:
+                size = held + pos - start
                 if dropping or size > max_doc:
                     if bounds:
                         yield Documents(buf, bounds)
@@ -165,8 +166,10 @@ def frame_documents(read: Callable[[int], bytes], chunk_size: int, max_doc: int)
                     continue
                 pos = 0
                 break
-            # More bytes needed: keep (or count) what the buffer holds of the document.
-            if size > max_doc and not dropping:
+            # More bytes needed: keep (or count) what the buffer holds of the document. It is
+            # dropped once the bytes seen pass the limit (not on a length it only announces:
+            # truncated at the end of the stream, it is a bad document of the bytes seen).
+            if not dropping and held + n - start > max_doc:
                 dropping, parts = True, []
             end = min(pos, n)
             if end > start:

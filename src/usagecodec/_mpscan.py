@@ -1,14 +1,23 @@
-"""A structural walk over one MessagePack document: where it ends and how deep it nests.
+"""A resumable structural walk over MessagePack documents: where each ends, how deep it nests.
 
-Used on the slow path only: to bound nesting depth before a lenient decoder skips unknown
-values (msgspec skips recursively), and to find where a document ends in a stream when the
-document cannot be decoded. Strings, binaries and extensions are jumped over by their length
-prefix, so a document carrying megabytes of image data costs a handful of steps.
+A :class:`Walker` follows one document across as many buffers as it arrives in, keeping its
+state (the open containers) between them, so a stream is walked once, in linear time, however
+it is cut. Strings, binaries and extensions are jumped over by their length prefix, even past
+the end of the buffer at hand, so a document carrying megabytes of image data costs a handful
+of steps; a run of scalars of one kind inside a large container (small integers, floats...)
+is crossed in a few C calls.
+
+Used by the stream framer (document ends in bounded memory), by
+:meth:`UsageCodec.decode_lines` for MessagePack (document ends), and on the slow path of a
+decode to bound nesting depth before a lenient decoder skips unknown values (msgspec skips
+recursively).
 """
 
 from __future__ import annotations
 
-__all__ = ["walk"]
+import re
+
+__all__ = ["FRAME_DEPTH", "HEADER_MAX", "Walker", "walk"]
 
 # Fixed-size payloads after the type byte (0 = the type byte carries the value).
 _FIXED: dict[int, int] = {
@@ -31,8 +40,173 @@ _COUNTED: dict[int, tuple[int, int]] = {
 }  # fmt: skip
 
 
+def _scalar_size(b: int) -> int:
+    """Bytes of an item whose type byte gives its size; 0 for the other type bytes."""
+    if b <= 0x7F or b >= 0xE0:  # positive / negative fixint
+        return 1
+    if 0xA0 <= b <= 0xBF:  # fixstr
+        return 1 + (b & 0x1F)
+    return 1 + _FIXED[b] if b in _FIXED else 0
+
+
+_SIZE = [_scalar_size(b) for b in range(256)]
+_ONE_BYTE_RUN = re.compile(
+    b"[" + b"".join(re.escape(bytes([b])) for b in range(256) if _SIZE[b] == 1) + b"]+"
+)
+_TYPE_BYTE = [bytes([b]) for b in range(256)]
+# With more items than this left in a container, a run of scalars is crossed at C speed.
+_RUN = 16
+
+
+def _run_length(data: bytes, pos: int, b: int, size: int, limit: int) -> int:
+    """How many scalars of ``size`` bytes, each a single item, follow one another from ``pos``.
+
+    They have the type byte ``b`` (or, for ``size`` 1, any one-byte type) and their type
+    bytes lie before ``limit``; the one at ``pos`` counts, so the answer is at least 1. A long
+    array of small ints, floats or uint8s is crossed in a few C calls: a regex match for
+    one-byte items, else the type bytes taken with a stride and stripped, over spans that
+    double while the run lasts (so a short run costs little).
+    """
+    if size == 1:
+        m = _ONE_BYTE_RUN.match(data, pos, limit)
+        return m.end() - pos if m is not None else 1
+    type_byte = _TYPE_BYTE[b]
+    count, span = 0, 16
+    while True:
+        end = min(limit, pos + span * size)
+        types = data[pos:end:size]
+        same = len(types) - len(types.lstrip(type_byte))
+        count += same
+        if same < len(types) or end >= limit:
+            return count
+        pos, span = end, span * 2
+
+
+HEADER_MAX = 5
+"""The longest header (type byte and length or count field) the walker must see whole."""
+FRAME_DEPTH = 1 << 16
+"""Deepest nesting a stream framer follows (the walk keeps 8 bytes a level): a document nested
+deeper cannot be delimited in bounded memory, nor decoded (``MAX_DEPTH`` is far lower)."""
+
+
+class Walker:
+    """The state of a walk through one MessagePack document, resumable across buffers.
+
+    Feed it the document's bytes with :meth:`run`, buffer after buffer; it never looks back
+    at a byte it has passed, and it only needs a header (at most :data:`HEADER_MAX` bytes)
+    whole: a payload may end beyond the buffer, and the walk resumes past it. Call
+    :meth:`reset` before the next document.
+
+    Args:
+        stop_above: Stop as soon as the nesting depth exceeds this (``None``: never).
+
+    Attributes:
+        done: The document is complete: it ends where :meth:`run` returned.
+        bad: The document holds the never-used type byte ``0xc1``: it cannot be delimited.
+        deep: The walk stopped because the depth exceeded ``stop_above``.
+        depth: The deepest nesting seen, a top-level array or map counting as 1.
+    """
+
+    __slots__ = ("bad", "deep", "depth", "done", "remaining", "stack", "stop_above")
+
+    def __init__(self, stop_above: int | None = None) -> None:
+        self.stop_above = stop_above
+        self.stack: list[int] = []  # items left in each enclosing container
+        self.remaining = 1  # items left in the innermost one (the document itself: 1)
+        self.depth = 0
+        self.done = False
+        self.bad = False
+        self.deep = False
+
+    def reset(self) -> None:
+        """Start over, for a document that begins where the last one ended."""
+        self.stack.clear()
+        self.remaining = 1
+        self.depth = 0
+        self.done = self.bad = self.deep = False
+
+    def run(self, data: bytes, pos: int) -> int:
+        """Walk ``data`` from ``pos`` as far as it goes.
+
+        Args:
+            data: A buffer holding the document's bytes from ``pos`` on (the walk's own state
+                says where in the document ``pos`` is).
+            pos: Where to resume: the offset at which the previous call stopped, shifted as
+                the caller shifted its buffer. It may lie past the end of ``data`` (a payload
+                still to be skipped); then nothing is read.
+
+        Returns:
+            Where the walk stopped. When :attr:`done`, the offset just past the document
+            (beyond ``len(data)`` when its last payload ends in a later buffer). When
+            :attr:`bad` or :attr:`deep`, the offset of the offending type byte or just past
+            the too-deep header. Otherwise more bytes are needed: either the offset is
+            ``len(data)`` or beyond (the bytes up to it belong to the document), or it is the
+            offset of a header cut by the end of ``data`` (fewer than :data:`HEADER_MAX`
+            bytes), which the next buffer must start with.
+        """
+        if self.done or self.bad or self.deep:
+            return pos
+        n = len(data)
+        stack = self.stack
+        remaining = self.remaining
+        stop_above = self.stop_above
+        sizes, sized, counted = _SIZE, _SIZED, _COUNTED
+        while True:
+            if remaining == 0:
+                if not stack:
+                    self.done = True
+                    break
+                remaining = stack.pop()
+                continue
+            if pos >= n:
+                break
+            b = data[pos]
+            size = sizes[b]
+            if size:  # one scalar, or a run of scalars of one size
+                if remaining > _RUN and pos + size < n and sizes[data[pos + size]] == size:
+                    k = _run_length(data, pos, b, size, min(n, pos + remaining * size))
+                    pos += k * size
+                    remaining -= k
+                    continue
+                pos += size  # (possibly past the end of data: skipped in the next buffer)
+                remaining -= 1
+                continue
+            count = -1
+            if b <= 0x8F:  # fixmap
+                count, pos = 2 * (b & 0x0F), pos + 1
+            elif b <= 0x9F:  # fixarray
+                count, pos = b & 0x0F, pos + 1
+            elif b in sized:
+                width, extra = sized[b]
+                if pos + 1 + width > n:
+                    break  # the length is cut: resume at this header
+                pos += 1 + width + extra + int.from_bytes(data[pos + 1 : pos + 1 + width], "big")
+            elif b in counted:
+                width, per = counted[b]
+                if pos + 1 + width > n:
+                    break  # the count is cut: resume at this header
+                count = per * int.from_bytes(data[pos + 1 : pos + 1 + width], "big")
+                pos += 1 + width
+            else:  # 0xc1: never used
+                self.bad = True
+                break
+            remaining -= 1
+            if count >= 0:
+                depth = len(stack) + 1
+                if depth > self.depth:
+                    self.depth = depth
+                    if stop_above is not None and depth > stop_above:
+                        self.deep = True
+                        break
+                if count:
+                    stack.append(remaining)
+                    remaining = count
+        self.remaining = remaining
+        return pos
+
+
 def walk(data: bytes, pos: int = 0, stop_above: int | None = None) -> tuple[int, int]:
-    """Walk the document that starts at ``pos``.
+    """Walk the document that starts at ``pos`` of a buffer that holds all of it.
 
     Args:
         data: The buffer.
@@ -41,54 +215,12 @@ def walk(data: bytes, pos: int = 0, stop_above: int | None = None) -> tuple[int,
 
     Returns:
         ``(end, depth)``: the offset just past the document (``-1`` when it is truncated or
-        holds the never-used type byte ``0xc1``) and the deepest nesting seen, a top-level
-        array or map counting as 1.
+        holds the never-used type byte ``0xc1``; the offset where the walk stopped when the
+        depth exceeded ``stop_above``) and the deepest nesting seen, a top-level array or
+        map counting as 1.
     """
-    n = len(data)
-    stack: list[int] = []
-    remaining = 1
-    best = 0
-    while True:
-        if remaining == 0:
-            if not stack:
-                return (pos if pos <= n else -1), best
-            remaining = stack.pop()
-            continue
-        if pos >= n:
-            return -1, best
-        b = data[pos]
-        remaining -= 1
-        if b <= 0x7F or b >= 0xE0:  # positive / negative fixint
-            pos += 1
-            continue
-        count = -1
-        if b <= 0x8F:  # fixmap
-            count, pos = 2 * (b & 0x0F), pos + 1
-        elif b <= 0x9F:  # fixarray
-            count, pos = b & 0x0F, pos + 1
-        elif b <= 0xBF:  # fixstr
-            pos += 1 + (b & 0x1F)
-        elif b in _FIXED:
-            pos += 1 + _FIXED[b]
-        elif b in _SIZED:
-            width, extra = _SIZED[b]
-            if pos + 1 + width > n:
-                return -1, best
-            pos += 1 + width + extra + int.from_bytes(data[pos + 1 : pos + 1 + width], "big")
-        elif b in _COUNTED:
-            width, per = _COUNTED[b]
-            if pos + 1 + width > n:
-                return -1, best
-            count = per * int.from_bytes(data[pos + 1 : pos + 1 + width], "big")
-            pos += 1 + width
-        else:  # 0xc1: never used
-            return -1, best
-        if count >= 0:
-            depth = len(stack) + 1
-            if depth > best:
-                best = depth
-                if stop_above is not None and best > stop_above:
-                    return pos, best
-            if count:
-                stack.append(remaining)
-                remaining = count
+    walker = Walker(stop_above)
+    end = walker.run(data, pos)
+    if walker.deep or (walker.done and end <= len(data)):
+        return end, walker.depth
+    return -1, walker.depth
