@@ -40,6 +40,7 @@ from ._cli_io import (
 )
 from ._commands import COMMANDS, demo_path, usage_path
 from ._errors import UsageDecodeError, UsageError
+from ._messages import not_a_usage
 from ._stream import DEFAULT_MAX_LINE_BYTES
 
 __all__ = ["main"]
@@ -362,16 +363,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _nested_hint(exc: UsageDecodeError, args: argparse.Namespace) -> str:
     """A hint when the record is not a usage but holds one at some path (``--at``)."""
-    if exc.path != "$" or not exc.reason.startswith(_NOT_A_USAGE):
+    if not not_a_usage(exc):
         return ""
     files = [f for f in getattr(args, "files", None) or () if f != "-"]
     found = usage_path(files)
     if found is None or found == getattr(args, "at", None):
         return ""
     return f"; the records hold a usage at {found}: try --at {found}"
-
-
-_NOT_A_USAGE = ("Object missing required field", "Object contains unknown field")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -16,7 +16,6 @@ How a decode runs (the design in one place):
 from __future__ import annotations
 
 import codecs
-import re
 from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any, Generic, Literal, TypeVar, final, overload
@@ -24,8 +23,9 @@ from typing import Any, Generic, Literal, TypeVar, final, overload
 import msgspec
 from msgspec import UNSET
 
-from . import _hot, _mpscan, _scan
+from . import _bodyscan, _hot, _mpscan, _scan
 from ._errors import UsageDecodeError, UsageValueError
+from ._messages import dialect_problem, translate
 from ._models import (
     PostV2ProxyImagesVariationsInputTokensDetails as Details,
 )
@@ -81,64 +81,11 @@ _CAUGHT = (
 
 _T = TypeVar("_T", Usage, Body)
 _BOM = codecs.BOM_UTF8
-_AT = " - at `"
-_BYTE = re.compile(r"\s*\(byte (\d+)\)$")
 
 
-# --- errors --------------------------------------------------------------------------------
+# --- errors (msgspec's wording is read in ._messages only) ---------------------------------
 
-
-def _humanize(reason: str) -> str:
-    """Reword msgspec's messages where they would puzzle a person."""
-    if reason.startswith("Expected `int` <= ") or reason.startswith("Expected `int` >= "):
-        return "integer outside the signed 64-bit range"
-    if reason.startswith("Expected `float` <= ") or reason.startswith("Expected `float` >= "):
-        return "non-finite number (NaN or infinity)"
-    if reason == "Input data was truncated":
-        return "truncated document (the input ends before the value does)"
-    if reason == "Number out of range":
-        return "number out of range (too large for a double)"
-    if reason.startswith("Expected `int | float`"):
-        return "expected a number" + reason[len("Expected `int | float`") :]
-    return reason
-
-
-def _translate(exc: BaseException, wire: str, fmt: str) -> UsageDecodeError:
-    """Turn any decode failure into the project's error, keeping msgspec's path and position."""
-    if isinstance(exc, UsageDecodeError):
-        return exc
-    pos: int | None = None
-    path = "$"
-    if isinstance(exc, msgspec.ValidationError):
-        text = str(exc)
-        reason, sep, rest = text.rpartition(_AT)
-        if sep:
-            path = rest[:-1]
-        else:
-            reason = text
-        reason = _humanize(reason)
-    elif isinstance(exc, msgspec.DecodeError):
-        reason = str(exc)
-        m = _BYTE.search(reason)
-        if m:
-            pos = int(m.group(1))
-            reason = reason[: m.start()]
-        reason = _humanize(reason)
-    elif isinstance(exc, UnicodeError):
-        reason = f"invalid UTF-8 ({exc.reason})" if hasattr(exc, "reason") else "invalid UTF-8"
-    elif isinstance(exc, RecursionError):
-        reason = "nesting too deep for this thread's stack"
-    else:
-        reason = f"{type(exc).__name__}: {exc}"
-    err = UsageDecodeError(reason, path=path, wire=wire, format=fmt, pos=pos)
-    err.__cause__ = exc
-    return err
-
-
-_FIRST_MISSING = (
-    "Object missing required field `totalTokens`",
-    "Object missing required field `total_tokens`",
-)
+_translate = translate
 
 
 def _off_dialect(err: UsageDecodeError) -> bool:
@@ -148,9 +95,7 @@ def _off_dialect(err: UsageDecodeError) -> bool:
     field is missing was most likely written in the other dialect; so was a body whose usage
     (``$.usage``) has that problem.
     """
-    return err.path in ("$", "$.usage") and (
-        err.reason in _FIRST_MISSING or err.reason.startswith("Object contains unknown field")
-    )
+    return err.path in ("$", "$.usage") and dialect_problem(err.reason)
 
 
 def _pick(errors: list[UsageDecodeError]) -> UsageDecodeError:
@@ -480,7 +425,8 @@ class UsageCodec:
         The body is validated as :meth:`decode_response` would validate it (malformed JSON
         anywhere, a control character inside the base64, a trailing comma or bytes after the
         closing brace are rejected), but long strings are checked in bulk and never turned
-        into Python objects.
+        into Python objects, and the ``data`` items of a JSON body over 64 KiB are validated
+        a slice at a time: memory stays within a few times the body, however many items.
 
         Args:
             body: The response body, as for :meth:`decode`.
@@ -489,24 +435,25 @@ class UsageCodec:
             The usage, or ``None`` when the body has none.
 
         Raises:
-            UsageDecodeError: When :meth:`decode_response` would raise.
+            UsageDecodeError: When :meth:`decode_response` would raise, with its message.
         """
         data = _normalize(body, self.wire, self.format)
-        if self.format == "json" and data[:3] != _BOM:
-            # (A second byte-order mark is an error that decode_response reports itself.)
+        if self.format != "json" or data[:3] == _BOM:
+            # MessagePack, or a second byte-order mark (an error decode_response reports).
+            usage = self.decode_response(body).usage
+            return None if usage is UNSET else usage
+        try:
+            remainder = _scan.prescan(data)
+        except _scan.ScanError:
+            remainder = None  # an invalid long string: decoding the body gives the message
+        if remainder is not None:
             try:
-                remainder = _scan.prescan(data)
-            except _scan.ScanError:
-                remainder = None  # the full parse below gives the verdict and the message
+                usage = _bodyscan.body_usage(self, remainder)
+            except UsageDecodeError:
+                pass  # positions would refer to the remainder: decode the body itself
             else:
-                if remainder is not None:
-                    try:
-                        usage = self.decode_response(remainder).usage
-                    except UsageDecodeError:
-                        pass  # the full parse below gives the verdict and the message
-                    else:
-                        return None if usage is UNSET else usage
-        usage = self.decode_response(body).usage
+                return None if usage is UNSET else usage
+        usage = _bodyscan.body_usage(self, data)
         return None if usage is UNSET else usage
 
     def decode_lines(self, buf: bytes | bytearray | memoryview | str) -> list[Usage]:

@@ -35,6 +35,7 @@ from msgspec import UNSET
 
 from ._codec import _BOM, _CAUGHT, UsageCodec, _blank, _normalize, _strict_checks, _translate
 from ._errors import UsageDecodeError
+from ._messages import dialect_problem, wrong_shape
 from ._models import PostV2ProxyImagesVariationsResponseBody as Body
 from ._models import PostV2ProxyImagesVariationsUsage as Usage
 from ._options import ReadOptions, path_keys
@@ -64,27 +65,6 @@ def envelope_type(keys: list[str] | tuple[str, ...], usage_cls: type) -> type:
 
 _BODY_LIKELY = 4096
 """Records longer than this are tried as response bodies first."""
-
-_WRONG_SHAPE = (
-    "Object missing required field `totalTokens`",
-    "Object missing required field `total_tokens`",
-    "Object missing required field `created`",
-    "Object contains unknown field",
-    "Expected `object`",
-)
-
-
-_DIALECT_REASONS = (
-    "Object missing required field `totalTokens`",
-    "Object missing required field `total_tokens`",
-    "Object contains unknown field",
-)
-
-
-def _wrong_shape(err: UsageDecodeError) -> bool:
-    """True when an error says the record is not of the kind tried (a usage, a body)."""
-    return err.path == "$" and err.reason.startswith(_WRONG_SHAPE)
-
 
 def _usage_probe(wires: tuple[str, ...]) -> Any:
     """A decoder that tells whether a document has a top-level usage key (any value)."""
@@ -146,12 +126,12 @@ class LineDecoder:
             try:
                 usage = self.codec.extract_usage(line)
             except UsageDecodeError as body_error:
-                if not _wrong_shape(body_error):
+                if not wrong_shape(body_error):
                     raise
                 try:
                     return self.codec.decode(line)
                 except UsageDecodeError as usage_error:
-                    raise (body_error if _wrong_shape(usage_error) else usage_error) from None
+                    raise (body_error if wrong_shape(usage_error) else usage_error) from None
             if self._has_usage_keys(line):
                 try:  # also a bare usage (its body fields unknown to it): a usage comes first
                     return self.codec.decode(line)
@@ -161,13 +141,13 @@ class LineDecoder:
         try:
             return self.codec.decode(line)
         except UsageDecodeError as usage_error:
-            if not _wrong_shape(usage_error):
+            if not wrong_shape(usage_error):
                 raise  # a usage with a problem (or not JSON at all)
             try:
                 return self.codec.extract_usage(line)
             except UsageDecodeError as body_error:
                 # Report the error of what the line most looks like.
-                raise (usage_error if _wrong_shape(body_error) else body_error) from None
+                raise (usage_error if wrong_shape(body_error) else body_error) from None
 
     def _has_usage_keys(self, line: bytes) -> bool:
         """Whether a valid body also has a top-level usage key (its depth is known bounded)."""
@@ -210,7 +190,7 @@ class LineDecoder:
     def _dialect_hint(self, err: UsageDecodeError, data: bytes) -> UsageDecodeError:
         """The error, with a hint when the usage at ``at`` reads in the other dialect."""
         if self.wire == "auto" or not (
-            err.reason.startswith(_DIALECT_REASONS) and err.path.startswith("$")
+            dialect_problem(err.reason) and err.path.startswith("$")
         ):
             return err
         other = "snake" if self.wire == "camel" else "camel"
