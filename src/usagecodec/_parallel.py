@@ -61,8 +61,9 @@ def _read_task(task: Task, options: ReadOptions, specs: Specs) -> tuple[int, Par
 
 def range_tasks(path: str, size: int, workers: int, first: int) -> list[Task]:
     """Byte ranges of a file for ``workers`` processes, numbered from ``first``."""
-    # Ranges small enough to balance, large enough that process start-up stays negligible.
-    n = workers if size < (64 << 20) * workers else max(workers, size // (64 << 20))
+    # Ranges of at most about 64 MiB (a worker's results arrive as it goes, and a slow range
+    # weighs less), a multiple of the workers in number, so that every worker gets as many.
+    n = workers * max(1, -(-size // ((64 << 20) * workers)))
     bounds = [size * k // n for k in range(n + 1)]
     return [Task(first + k, path, bounds[k], bounds[k + 1]) for k in range(n)]
 

@@ -215,6 +215,7 @@ class LineDecoder:
 
 _USAGE, _BODY, _ENVELOPE = 0, 1, 2
 _NOT_OPENERS = bytes(b for b in range(256) if b not in b"[{\n")
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b"[]{},:\n \t\r")
 _WS_NOT_NL = b" \t\r"
 _HUGE = 1 << 20
 """A line longer than this is read on its own, by the line decoder (bounded memory)."""
@@ -323,7 +324,9 @@ def _shapes(options: ReadOptions) -> list[_Shape]:
     return shapes
 
 
-def one_per_line(chunk: bytes, documents: int) -> int:
+def one_per_line(
+    chunk: bytes, documents: int, structure: bytes | None = None, lines: int | None = None
+) -> int:
     r"""Given that ``chunk`` decoded as ``documents`` JSON objects, check each is on a line.
 
     ``decode_lines`` accepts any whitespace between documents. In a sequence of valid JSON
@@ -338,9 +341,10 @@ def one_per_line(chunk: bytes, documents: int) -> int:
         The number of blank lines of the chunk, or -1 when some line does not hold exactly
         one document.
     """
-    if _SHARED_LINE(chunk) is not None:
+    if _SHARED_LINE(chunk if structure is None else structure) is not None:
         return -1
-    lines = _count_lines(chunk)
+    if lines is None:
+        lines = _count_lines(chunk)
     if lines == documents:
         return 0
     # Blank lines (or a document over two lines): count the lines with content.
@@ -361,9 +365,21 @@ def _count_lines(chunk: bytes) -> int:
     return n if not chunk or chunk.endswith(b"\n") else n + 1
 
 
-def _shallow(chunk: bytes) -> bool:
+def _structure(chunk: bytes) -> bytes:
+    """The chunk's brackets, commas, colons and whitespace, everything else removed.
+
+    One pass serves both checks of a lenient shape: the depth bound (its openers, line by
+    line) and :func:`one_per_line` (a ``}`` then a ``{`` with only whitespace between stays
+    so; removing other bytes can only make more such pairs, from strings, which costs a good
+    chunk the slower path, never a bad one the check).
+    """
+    return chunk.translate(None, _NOT_STRUCTURE)
+
+
+def _shallow(chunk: bytes, structure: bytes | None = None) -> bool:
     """Whether no line of ``chunk`` can nest deeper than MAX_DEPTH (it has few brackets)."""
-    openers = chunk.translate(None, _NOT_OPENERS)
+    source = chunk if structure is None else structure
+    openers = source.translate(None, _NOT_OPENERS)
     if len(openers) - openers.count(b"\n") <= MAX_DEPTH:
         return True
     return max(map(len, openers.split(b"\n"))) <= MAX_DEPTH
@@ -451,7 +467,7 @@ class ChunkDecoder:
             batch = Batch([], [], lines, twins=True)
             self._by_dialect(parts, list(range(lineno, lineno + lines)), batch, tried=False)
             return batch
-        found = self._whole(chunk)
+        found = self._whole(chunk, lines)
         if found is not None:
             outcomes, blank, twins = found
             if not blank and None not in outcomes:
@@ -471,7 +487,7 @@ class ChunkDecoder:
 
     # -- a whole span -----------------------------------------------------------------------
 
-    def _whole(self, data: bytes) -> tuple[list[Any], int, bool] | None:
+    def _whole(self, data: bytes, lines: int | None = None) -> tuple[list[Any], int, bool] | None:
         """Decode every line of ``data`` with one shape, if one fits them all.
 
         Returns:
@@ -481,19 +497,23 @@ class ChunkDecoder:
         """
         shallow: bool | None = None
         camel_free: bool | None = None
+        structure: bytes | None = None
         shapes = self.shapes
-        if len(data) >= _LONG_LINES * _count_lines(data) and self.options.at is None:
+        if lines is None:
+            lines = _count_lines(data)
+        if len(data) >= _LONG_LINES * lines and self.options.at is None:
             # Long lines (bodies carrying base64 images): their long strings are validated
             # in bulk and removed; the rest parses as the lines would (see _scan.prescan).
             # Every string stays within its line: a removed content never holds a newline.
             try:
-                data = prescan(data, max_strings=_STRINGS_PER_LINE * _count_lines(data)) or data
+                data = prescan(data, max_strings=_STRINGS_PER_LINE * lines) or data
             except ScanError:
                 return None
         for k, shape in enumerate(shapes):
             if shape.depth:
                 if shallow is None:
-                    shallow = _shallow(data)
+                    structure = _structure(data)
+                    shallow = _shallow(data, structure)
                 if not shallow:
                     continue
             if shape.guard:
@@ -505,7 +525,7 @@ class ChunkDecoder:
                 objs = shape.decode_lines(data)
             except _CAUGHT:
                 continue
-            blank = one_per_line(data, len(objs))
+            blank = one_per_line(data, len(objs), structure if shape.depth else None, lines)
             if blank < 0:
                 return None  # not one document a line: no other shape changes that
             outcomes = self._outcomes(shape, objs)
