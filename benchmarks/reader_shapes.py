@@ -16,6 +16,7 @@ prices a round: the run has as many rounds as fit in a time budget, within bound
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import os
@@ -60,6 +61,38 @@ GUARD_ONLY = frozenset({"msgspec", "workers=1", "workers=2", "duckdb"})
 
 def _key(shape: str, impl: str) -> str:
     return f"shapes/{shape}/{impl}"
+
+
+KNOWN: dict[str, str] = {
+    "reader-bodies-w1-vs-msgspec": (
+        "a body is accepted exactly when decode_response accepts it, so every `data` item and "
+        "its strings are decoded into objects (msgspec cannot validate a value without "
+        "building it); the plain loop declares only `usage` and skips the rest unchecked"
+    ),
+    "reader-images-w1-vs-msgspec": (
+        "every 64 KiB base64 string is validated (control characters, escapes, UTF-8) as "
+        "decode_response validates it; the plain loop skips it unchecked"
+    ),
+    "reader-events-w1-vs-msgspec": (
+        "msgspec skips unknown values recursively, so the 128-level depth bound needs one "
+        "structural pass over each chunk first (~0.4 ms/MiB), and the one-document-a-line "
+        "check another; the plain loop does neither"
+    ),
+    "reader-bodies-w2-vs-duckdb": (
+        "DuckDB parses in C++ on two threads and validates nothing of the above (it turns "
+        '"3", 3.7 and true into numbers, a null into a dropped value)'
+    ),
+    "reader-events-w2-vs-duckdb": (
+        "as for bodies: DuckDB's parser skips what it does not select, with no depth bound "
+        "and no per-line check"
+    ),
+    "reader-msgpack-w2-vs-w1": (
+        "a MessagePack stream has no line boundaries: where a document ends is only known by "
+        "walking from the start, so one stream is read by one process (--workers shares out "
+        "whole streams, one a process)"
+    ),
+}
+"""Known shortfalls: targets not reached, with the reason; reported, not guarded."""
 
 
 def _targets() -> tuple[targets.Target, ...]:
@@ -119,7 +152,9 @@ def _targets() -> tuple[targets.Target, ...]:
             None,
         )
     )
-    return tuple(out)
+    return tuple(
+        dataclasses.replace(t, known=KNOWN[t.id]) if t.id in KNOWN else t for t in out
+    )
 
 
 TARGETS = _targets()
