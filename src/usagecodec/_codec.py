@@ -425,7 +425,7 @@ class UsageCodec:
         The body is validated as :meth:`decode_response` would validate it (malformed JSON
         anywhere, a control character inside the base64, a trailing comma or bytes after the
         closing brace are rejected), but long strings are checked in bulk and never turned
-        into Python objects, and the ``data`` items of a JSON body over 64 KiB are validated
+        into Python objects, and the ``data`` items of a JSON body over 16 KiB are validated
         a slice at a time: memory stays within a few times the body, however many items.
 
         Args:
