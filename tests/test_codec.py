@@ -680,11 +680,13 @@ class TestSchema:
 
 def test_public_module_exports() -> None:
     """usagecodec's names are the very objects its submodules define (no stale copies)."""
-    from usagecodec import _codec, _models
+    from usagecodec import _codec, _functions, _models, _schema
 
     for name in ("decode_usage", "encode_usage", "decode_response", "encode_response",
-                 "extract_usage", "json_schema", "UsageCodec"):  # fmt: skip
-        assert getattr(usagecodec, name) is getattr(_codec, name), name
+                 "extract_usage"):  # fmt: skip
+        assert getattr(usagecodec, name) is getattr(_functions, name), name
+    assert usagecodec.json_schema is _schema.json_schema
+    assert usagecodec.UsageCodec is _codec.UsageCodec
     for name in ("Usage", "InputTokensDetails", "ResponseBody", "Data", "Finding"):
         assert getattr(usagecodec, name) is getattr(_models, name), name
     assert usagecodec.ResponseBody is PostV2ProxyImagesVariationsResponseBody

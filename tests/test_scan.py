@@ -227,7 +227,7 @@ def reference_string_end(buf: bytes, q: int) -> int:
 def test_string_end_matches_reference_in_python_and_bulk_modes(
     content: bytes, in_python: int, window: int
 ) -> None:
-    """The closing quote is the same whether escaped quotes are stepped over or bisected."""
+    """The closing quote is the same whether escaped quotes are stepped over or found in bulk."""
     buf = b'x"' + content
     expected = reference_string_end(buf, 1)
     saved = _scan._ESCAPED_QUOTES_IN_PYTHON, _scan._BULK_WINDOW

@@ -11,20 +11,16 @@ straight into frozen msgspec Structs.
 1
 """
 
-from ._codec import (
-    MAX_DEPTH,
-    Format,
-    UsageCodec,
-    Wire,
+from ._codec import MAX_DEPTH, Format, UsageCodec, Wire
+from ._errors import UsageDecodeError, UsageError, UsageValueError
+from ._framing import Source
+from ._functions import (
     decode_response,
     decode_usage,
     encode_response,
     encode_usage,
     extract_usage,
-    json_schema,
 )
-from ._errors import UsageDecodeError, UsageError, UsageValueError
-from ._framing import Source
 from ._groups import GroupedTotals, KeySpec, Price
 from ._models import (
     INT64_MAX,
@@ -40,6 +36,7 @@ from ._models import (
     Usage,
 )
 from ._options import OnError, ReadOptions
+from ._schema import json_schema
 from ._stream import UsageReader, read_usages, summarize
 from ._totals import BadLine, Totals
 

@@ -15,10 +15,12 @@ holding more than a slice of the ``data`` items. One attempt (:class:`_Shape`) g
    its elements with the class's own element decoder, in slices of about ``_SLICE`` bytes
    cut after whole elements. Cuts are found by the string-aware, non-recursive bracket walk
    of :mod:`usagecodec._scan`, at C speed.
-3. Go on after the array (for a repeated ``data`` key) by restarting the twin at the comma
-   that follows it, rewritten as ``{`` in a copy of the rest.
-4. Decode the body with every ``data`` emptied, with the class itself: the result, and the
-   errors that only the whole object can give (a missing field, trailing bytes).
+3. Go on after the array: decode the following entries with the class itself, in regions
+   of about ``_SLICE`` bytes of whole entries (a region holds no large ``data``), or, from
+   an entry too large for that, restart the stopping twin at the comma before it, rewritten
+   as ``{`` in a copy of the rest (a repeated ``data`` key stops it again: back to 2).
+4. Decode the body with every large ``data`` emptied, with the class itself: the result,
+   and the errors that only the whole object can give (a missing field, trailing bytes).
 
 Errors keep the class's message; paths inside a slice become ``$.data[i]...`` and byte
 positions are those of the body.
@@ -45,6 +47,8 @@ __all__ = ["SMALL", "body_usage", "bounded"]
 SMALL = 16 * 1024
 """Bodies up to this size are decoded whole: their ``data`` list is small anyway."""
 
+_LARGE = 16 * 1024
+"""A ``data`` array this long or longer is emptied before the whole body is decoded."""
 _SLICE = 256 * 1024
 """Bytes of ``data`` items validated at a time, at most (a single larger item is taken
 whole); a thirty-second of the body at least, or 4 KiB: a slice of 3-byte items (``{}``) is
@@ -266,7 +270,7 @@ class _Shape:
             stop: msgspec.ValidationError = exc
         else:
             return self.whole(doc)  # every data is [] (or there is none)
-        kept: list[bytes] = []
+        kept: list[bytes | memoryview] = []  # the body up to each large data, emptied
         done = 0  # doc[done:] is still to be copied into the emptied body
         # The twin's parse started at buf[start:]; buf[i] is doc[base + i].
         buf: bytes | bytearray = doc
@@ -276,24 +280,25 @@ class _Shape:
                 raise stop  # not an array: the class says the same
             opening = self._locate(buf, start, stop)
             end = self._check_items(buf, opening, base)
-            kept += (doc[done : base + opening], b"[]")
-            done = base + end
+            if end - opening > _LARGE:  # checked: the whole decode gets it empty
+                kept += (memoryview(doc)[done : base + opening], b"[]")
+                done = base + end
             comma = _skip_ws(buf, end)
             if comma >= len(buf) or buf[comma] != _COMMA:
                 break  # "}" or an error that the whole decode reports
-            if not isinstance(buf, bytearray):  # a copy of the rest, to write over commas
-                buf = bytearray(memoryview(buf)[comma:])
-                base, comma = base + comma, 0
-            after, start = self._rest(buf, comma, base)
+            after, buf, base, start = self._rest(buf, comma, base)
             if after is None:
                 break
             stop = after
         del buf
-        head = b"".join(kept)
+        if not kept:
+            return self.whole(doc)
+        shift = done - sum(map(len, kept))
+        emptied = b"".join([*kept, memoryview(doc)[done:]])
         try:
-            return self.whole(head + doc[done:])
+            return self.whole(emptied)
         except msgspec.DecodeError as exc:  # only after the last data (all before is checked)
-            raise _shifted(exc, done - len(head)) from exc.__cause__
+            raise _shifted(exc, shift) from exc.__cause__
 
     def _reached(self, view: memoryview) -> bool:
         """Whether this prefix of the twin's input reaches its non-empty data."""
@@ -448,56 +453,63 @@ class _Shape:
         return None, None
 
     def _rest(
-        self, buf: bytearray, start: int, base: int
-    ) -> tuple[msgspec.ValidationError | None, int]:
-        """Check the entries after the comma at ``buf[start]``, up to the next large data.
+        self, buf: bytes | bytearray, comma: int, base: int
+    ) -> tuple[msgspec.ValidationError | None, bytes | bytearray, int, int]:
+        """Check the entries after the comma at ``buf[comma]``, up to the next large value.
 
         Regions of about ``_SLICE`` bytes of whole entries, and a rest shorter than two, are
-        decoded with the class itself (between ``{`` and ``}`` written over the commas
-        around them): they hold no large ``data``. A region with a value too large for that
-        goes to the stopping twin.
+        decoded with the class itself (a copy between ``{`` and ``}``): they hold no large
+        ``data``. From a region with a larger value on, the stopping twin parses the rest,
+        in a copy of it whose comma becomes ``{`` (in place when ``buf`` is that copy).
 
         Returns:
-            The twin's error at the next non-empty data and where its parse started, or
-            ``(None, start)`` when everything is checked (but the missing fields and the
-            bytes after the body, which only the whole decode sees).
+            The twin's error at the next non-empty data (None when everything is checked,
+            but for the missing fields and the bytes after the body, which only the whole
+            decode sees), and the buffer, base and start of the twin's parse.
         """
         region = min(_SLICE, max(4096, len(buf) >> 5))
+        start = comma
         while True:
-            buf[start] = _BRACE
-            if len(buf) - start <= 2 * region:  # a short rest: the class decodes it whole
-                try:
-                    self.whole(memoryview(buf)[start:])
-                except msgspec.ValidationError as exc:
-                    if not _missing_here(exc):
-                        raise
-                except msgspec.DecodeError as exc:
-                    raise _shifted(exc, base + start) from exc.__cause__
-                return None, start
-            comma = _entry_end(buf, start, start + region)
-            if comma is None or comma - start > 2 * region:
+            if len(buf) - start <= 2 * region:  # a short rest
+                self._part(buf, start, len(buf), base, close=False)
+                return None, buf, base, start
+            end = _entry_end(buf, start, start + region)
+            if end is None or end - start > 2 * region:
                 break
-            buf[comma] = 0x7D  # "}"
-            try:
-                self.whole(memoryview(buf)[start : comma + 1])
-            except msgspec.ValidationError as exc:
-                if not _missing_here(exc):
-                    raise
-            except msgspec.DecodeError as exc:
-                raise _shifted(exc, base + start) from exc.__cause__
-            finally:
-                buf[comma] = _COMMA
-            start = comma
+            self._part(buf, start, end, base, close=True)
+            start = end
+        if not isinstance(buf, bytearray):
+            buf = bytearray(memoryview(buf)[start:])
+            base, start = base + start, 0
+        buf[start] = _BRACE
         try:
             self.until_data(memoryview(buf)[start:])
         except msgspec.ValidationError as exc:
             if _data_error(exc):
-                return exc, start
+                return exc, buf, base, start
             if not _missing_here(exc):
                 raise
         except msgspec.DecodeError as exc:
             raise _shifted(exc, base + start) from exc.__cause__
-        return None, start
+        return None, buf, base, start
+
+    def _part(
+        self, buf: bytes | bytearray, comma: int, end: int, base: int, *, close: bool
+    ) -> None:
+        """Decode the entries ``buf[comma + 1:end]`` as an object of the class.
+
+        Raises:
+            msgspec.ValidationError: As the class, but for fields missing from the object.
+            msgspec.DecodeError: As the class, with its position in the body.
+        """
+        text = b"".join((b"{", memoryview(buf)[comma + 1 : end], b"}" if close else b""))
+        try:
+            self.whole(text)
+        except msgspec.ValidationError as exc:
+            if not _missing_here(exc):
+                raise
+        except msgspec.DecodeError as exc:
+            raise _shifted(exc, base + comma) from exc.__cause__
 
 
 # --- the plan ------------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""Decoding and encoding: :class:`UsageCodec` and the one-off convenience functions.
+"""Decoding and encoding: :class:`UsageCodec`, a class specialised per configuration.
+
+The rest of the decode lives beside it, one job a module: :mod:`._input` (what a decode
+takes), :mod:`._plan` (the attempts of one configuration), :mod:`._messages` (msgspec's
+wording), :mod:`._functions` (the one-off functions), :mod:`._schema` (the JSON Schema).
 
 How a decode runs (the design in one place):
 
@@ -15,17 +19,22 @@ How a decode runs (the design in one place):
 
 from __future__ import annotations
 
-import codecs
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import cache
-from typing import Any, Generic, Literal, TypeVar, final, overload
+from typing import Any, final
 
 import msgspec
 from msgspec import UNSET
 
 from . import _bodyscan, _hot, _mpscan, _scan
 from ._errors import UsageDecodeError, UsageValueError
-from ._messages import dialect_problem, translate
+from ._input import BOM as _BOM
+from ._input import CAUGHT as _CAUGHT
+from ._input import FORMATS as _FORMATS
+from ._input import MAX_DEPTH, Format, Wire
+from ._input import WIRES as _WIRES
+from ._input import blank as _blank
+from ._input import normalize as _normalize
 from ._models import (
     PostV2ProxyImagesVariationsInputTokensDetails as Details,
 )
@@ -35,286 +44,11 @@ from ._models import (
 from ._models import (
     PostV2ProxyImagesVariationsUsage as Usage,
 )
-from ._variants import ADOPT, DIALECTS, Dialect
+from ._plan import Plan as _Plan
+from ._plan import strict_checks as _strict_checks
+from ._variants import DIALECTS
 
-__all__ = [
-    "MAX_DEPTH",
-    "Format",
-    "UsageCodec",
-    "Wire",
-    "decode_response",
-    "decode_usage",
-    "encode_response",
-    "encode_usage",
-    "extract_usage",
-    "json_schema",
-]
-
-Wire = Literal["camel", "snake", "auto"]
-"""Wire dialect: ``camel`` (TypeScript SDK, reference page), ``snake`` (the HTTP API) or
-``auto`` (either, per document; camel is tried first)."""
-Format = Literal["json", "msgpack"]
-"""Serialisation format."""
-
-MAX_DEPTH = _scan.MAX_DEPTH
-"""Deepest nesting of arrays and objects accepted in a document (bounded by the codec)."""
-
-_WIRES = ("camel", "snake", "auto")
-_FORMATS = ("json", "msgpack")
-_ORDER: dict[str, tuple[str, ...]] = {
-    "camel": ("camel",),
-    "snake": ("snake",),
-    "auto": ("camel", "snake"),
-}
-
-# Every exception a msgspec decode can raise on bad input: msgspec's own (DecodeError and
-# ValidationError are ValueErrors), UnicodeDecodeError/UnicodeEncodeError (ValueErrors),
-# TypeError (not a buffer), RecursionError, OverflowError, BufferError (not contiguous).
-_CAUGHT = (
-    ValueError,
-    TypeError,
-    RecursionError,
-    OverflowError,
-    BufferError,  # a strided memoryview
-    msgspec.MsgspecError,
-)
-
-_T = TypeVar("_T", Usage, Body)
-_BOM = codecs.BOM_UTF8
-
-
-# --- errors (msgspec's wording is read in ._messages only) ---------------------------------
-
-_translate = translate
-
-
-def _off_dialect(err: UsageDecodeError) -> bool:
-    """True when an error only says that the document is in another dialect.
-
-    msgspec reports the first missing field in declaration order, so a usage whose very first
-    field is missing was most likely written in the other dialect; so was a body whose usage
-    (``$.usage``) has that problem.
-    """
-    return err.path in ("$", "$.usage") and dialect_problem(err.reason)
-
-
-def _pick(errors: list[UsageDecodeError]) -> UsageDecodeError:
-    """Choose the error to report when every dialect failed (auto)."""
-    for err in errors:
-        if not _off_dialect(err):
-            return err
-    return errors[0]
-
-
-# --- input normalisation (slow path only) --------------------------------------------------
-
-
-def _blank(line: bytes) -> bool:
-    """An empty line, or one of JSON whitespace only (after a byte-order mark, if any)."""
-    return not (line[3:] if line[:3] == _BOM else line).strip(b" \t\r")
-
-
-def _normalize(buf: object, wire: str, fmt: str) -> bytes:
-    """Return the input as ``bytes`` without a UTF-8 byte-order mark, or raise the error."""
-    kind = type(buf)
-    data: bytes
-    if kind is bytes:
-        data = buf  # type: ignore[assignment]
-    elif isinstance(buf, str):
-        # Lone surrogates have no UTF-8 form: keep them as the bytes 'surrogatepass' gives,
-        # which are invalid UTF-8 and handled like any invalid UTF-8 in the document.
-        # str.encode, not buf.encode: a subclass's own encode() is never called.
-        data = str.encode(buf, "utf-8", "surrogatepass")
-    else:
-        # Through the buffer protocol (never a subclass's __bytes__): bytes and bytearray
-        # subclasses, memoryviews, mmaps, arrays.
-        try:
-            view = memoryview(buf)  # type: ignore[arg-type]
-        except TypeError:
-            raise UsageDecodeError(
-                f"expected bytes, bytearray, memoryview or str, got {kind.__name__}",
-                wire=wire,
-                format=fmt,
-            ) from None
-        except (ValueError, BufferError) as exc:  # a released view, a closed mmap
-            raise UsageDecodeError(
-                f"the buffer cannot be read ({exc})", wire=wire, format=fmt
-            ) from None
-        with view:
-            if not view.contiguous:
-                raise UsageDecodeError(
-                    "expected a contiguous buffer, got a strided memoryview",
-                    wire=wire,
-                    format=fmt,
-                )
-            data = view.tobytes()
-    if fmt == "json" and data[:3] == _BOM:
-        data = data[3:]
-    return data
-
-
-# --- the plan of one codec -----------------------------------------------------------------
-
-
-class _Attempt:
-    """One way to decode: a decoder of one class variant and how to adopt its result."""
-
-    __slots__ = ("adopt", "decode", "decode_lines", "lenient", "wire")
-
-    def __init__(self, dialect: Dialect, cls: type, fmt: str, *, lenient: bool) -> None:
-        target = (dialect.lenient if lenient else dialect.strict)[cls]
-        decoder: Any = (
-            msgspec.json.Decoder(target) if fmt == "json" else msgspec.msgpack.Decoder(target)
-        )
-        self.decode: Callable[[Any], Any] = decoder.decode
-        self.decode_lines: Callable[[Any], list[Any]] | None = getattr(
-            decoder, "decode_lines", None
-        )
-        self.adopt: Callable[[Any], Any] | None = None if target is cls else ADOPT[cls]
-        self.lenient = lenient
-        self.wire = dialect.name
-
-
-class _Plan(Generic[_T]):
-    """Everything one codec needs to decode one public class."""
-
-    def __init__(self, cls: type[_T], wire: str, fmt: str, strict: bool) -> None:
-        self.cls: type[_T] = cls
-        self.wire = wire
-        self.fmt = fmt
-        self.strict = strict
-        dialects = [DIALECTS[name] for name in _ORDER[wire]]
-        self.attempts = [_Attempt(d, cls, fmt, lenient=False) for d in dialects]
-        if not strict:
-            self.attempts += [_Attempt(d, cls, fmt, lenient=True) for d in dialects]
-        self.first = self.attempts[0]
-        self._other: _Attempt | None = None
-
-    def slow(self, buf: object) -> _T:
-        """Decode robustly: normalise, bound the depth, try every variant, explain failures."""
-        data = _normalize(buf, self.wire, self.fmt)
-        failures: list[tuple[_Attempt, BaseException]] = []
-        depth_checked = False
-        for attempt in self.attempts:
-            if attempt.lenient and not depth_checked:
-                depth_checked = True
-                self._check_depth(data)
-            try:
-                obj = attempt.decode(data)
-            except _CAUGHT as exc:
-                failures.append((attempt, exc))
-                continue
-            if attempt.adopt is not None:
-                obj = attempt.adopt(obj)
-            if self.strict:
-                _strict_checks(obj, attempt.wire, self.fmt)
-            return obj  # type: ignore[no-any-return]
-        # Every attempt failed. For a lenient codec the strict attempts were only a fast path:
-        # report what the lenient classes said.
-        err = _pick(
-            [_translate(exc, a.wire, self.fmt) for a, exc in failures if a.lenient != self.strict]
-        )
-        if not data.strip(b" \t\r\n"):
-            err = UsageDecodeError("empty document", wire=self.wire, format=self.fmt)
-        elif self.wire != "auto" and _off_dialect(err) and self._other_dialect_decodes(data):
-            other = "snake" if self.wire == "camel" else "camel"
-            err = UsageDecodeError(
-                f"{err.reason}; the document is in the {other} dialect "
-                f"(use wire={other!r} or wire='auto')",
-                path=err.path,
-                wire=err.wire,
-                format=err.format,
-            )
-        if self.wire == "auto" and err.wire != "auto":
-            err = UsageDecodeError(
-                err.reason,
-                path=err.path,
-                wire=f"auto/{err.wire}",
-                format=err.format,
-                pos=err.pos,
-            )
-        raise err
-
-    def _other_dialect_decodes(self, data: bytes) -> bool:
-        if self._other is None:  # built on first need: most codecs never need it
-            other = DIALECTS["snake" if self.wire == "camel" else "camel"]
-            self._other = _Attempt(other, self.cls, self.fmt, lenient=True)
-        if self._check_depth(data, raise_=False):
-            return False
-        try:
-            self._other.decode(data)
-        except _CAUGHT:
-            return False
-        return True
-
-    def _check_depth(self, data: bytes, *, raise_: bool = True) -> bool:
-        """Whether ``data`` nests deeper than MAX_DEPTH; raise the error if ``raise_``."""
-        if self.fmt == "json":
-            deep = _scan.exceeds_depth(data, MAX_DEPTH)
-        else:
-            deep = _msgpack_exceeds_depth(data, MAX_DEPTH)
-        if deep and raise_:
-            raise UsageDecodeError(
-                f"nesting deeper than {MAX_DEPTH} levels", wire=self.wire, format=self.fmt
-            )
-        return deep
-
-    def method(self, name: str, doc: str | None) -> Callable[..., _T]:
-        """Build the hot-path method of a specialised codec class (see ``_hot``)."""
-        first = self.first
-        values: dict[str, Any] = {"_fast": first.decode, "_slow": self.slow, "_caught": _CAUGHT}
-        if self.strict:
-            template: Callable[..., Any] = _hot.decode_strict
-            values.update(
-                _adopt=first.adopt or _identity,
-                _checks=_strict_checks,
-                _wire=first.wire,
-                _fmt=self.fmt,
-            )
-        elif first.adopt is None:
-            template = _hot.decode
-        elif self.cls is Usage:
-            template = _hot.decode_usage_adopt
-            values.update(_details=Details, _usage=Usage)
-        else:
-            template = _hot.decode_adopt
-            values.update(_adopt=first.adopt)
-        return _hot.bind(template, name, doc, **values)  # type: ignore[no-any-return]
-
-
-def _identity(obj: Any) -> Any:
-    return obj
-
-
-def _msgpack_exceeds_depth(data: bytes, limit: int) -> bool:
-    # A MessagePack container needs at least one byte per level: short input is safe.
-    if len(data) <= limit:
-        return False
-    return _mpscan.walk(data, 0, stop_above=limit)[1] > limit
-
-
-def _strict_checks(obj: Any, wire: str, fmt: str) -> None:
-    """What ``strict=True`` adds on top of the strict classes: no negative count."""
-    usage = obj if type(obj) is Usage else obj.usage
-    if usage is UNSET:
-        return
-    prefix = "$" if type(obj) is Usage else "$.usage"
-    d = usage.input_tokens_details
-    camel = wire == "camel"
-    for name, camel_name, value in (
-        ("total_tokens", "totalTokens", usage.total_tokens),
-        ("input_tokens", "inputTokens", usage.input_tokens),
-        ("output_tokens", "outputTokens", usage.output_tokens),
-        ("input_tokens_details.text_tokens", "inputTokensDetails.textTokens", d.text_tokens),
-        ("input_tokens_details.image_tokens", "inputTokensDetails.imageTokens", d.image_tokens),
-    ):
-        if value < 0:
-            raise UsageDecodeError(
-                f"negative count {value!r} (strict)",
-                path=f"{prefix}.{camel_name if camel else name}",
-                wire=wire,
-                format=fmt,
-            )
+__all__ = ["MAX_DEPTH", "Format", "UsageCodec", "Wire"]
 
 
 # --- the codec -----------------------------------------------------------------------------
@@ -628,146 +362,3 @@ def _encode_method(cls: type, wire: str, fmt: str, name: str, doc: str | None) -
 
 def _rebuild_codec(wire: Wire, fmt: Format, strict: bool) -> UsageCodec:
     return UsageCodec(wire, fmt, strict=strict)
-
-
-# --- convenience functions -----------------------------------------------------------------
-
-
-_CODECS: dict[tuple[str, str, bool], UsageCodec] = {}
-"""The codecs of the convenience functions, built on first use."""
-
-
-def _codec(wire: str, fmt: str, strict: bool) -> UsageCodec:
-    codec = _CODECS.get((wire, fmt, strict))
-    if codec is None:
-        codec = _CODECS[wire, fmt, strict] = UsageCodec(wire, fmt, strict=strict)  # type: ignore[arg-type]
-    return codec
-
-
-_DEFAULT = _codec("camel", "json", False)
-_default_fast: Callable[[Any], Usage] = _DEFAULT._usage.first.decode
-_default_slow: Callable[[Any], Usage] = _DEFAULT._usage.slow
-
-
-def decode_usage(
-    buf: bytes | bytearray | memoryview | str,
-    wire: Wire = "camel",
-    format: Format = "json",
-    strict: bool = False,
-) -> Usage:
-    """Decode one usage document (see :meth:`UsageCodec.decode`).
-
-    For many documents, build a :class:`UsageCodec` once and call its ``decode``.
-
-    Raises:
-        UsageDecodeError: For anything that is not a valid usage document.
-    """
-    if strict is False and wire == "camel" and format == "json":
-        try:
-            return _default_fast(buf)
-        except _CAUGHT:
-            return _default_slow(buf)
-    return _codec(wire, format, strict).decode(buf)
-
-
-def encode_usage(
-    usage: Usage,
-    wire: Wire = "camel",
-    format: Format = "json",
-) -> bytes:
-    """Encode a usage (see :meth:`UsageCodec.encode`).
-
-    Raises:
-        UsageValueError: When a value has no faithful encoding.
-    """
-    return _codec(wire, format, False).encode(usage)
-
-
-def decode_response(
-    buf: bytes | bytearray | memoryview | str,
-    wire: Wire = "camel",
-    format: Format = "json",
-    strict: bool = False,
-) -> Body:
-    """Decode a full response body (see :meth:`UsageCodec.decode_response`).
-
-    Raises:
-        UsageDecodeError: For anything that is not a valid response body.
-    """
-    return _codec(wire, format, strict).decode_response(buf)
-
-
-def encode_response(
-    body: Body,
-    wire: Wire = "camel",
-    format: Format = "json",
-) -> bytes:
-    """Encode a response body (see :meth:`UsageCodec.encode_response`).
-
-    Raises:
-        UsageValueError: When a value has no faithful encoding.
-    """
-    return _codec(wire, format, False).encode_response(body)
-
-
-def extract_usage(
-    body: bytes | bytearray | memoryview | str,
-    wire: Wire = "camel",
-    format: Format = "json",
-    strict: bool = False,
-) -> Usage | None:
-    """Return the usage of a response body, or ``None`` (see :meth:`UsageCodec.extract_usage`).
-
-    Raises:
-        UsageDecodeError: When the body is not a valid response body.
-    """
-    return _codec(wire, format, strict).extract_usage(body)
-
-
-@overload
-def json_schema(
-    *, wire: Literal["camel", "snake"] = ..., strict: bool = ...
-) -> dict[str, Any]: ...
-@overload
-def json_schema(
-    kind: Literal["usage", "response"],
-    *,
-    wire: Literal["camel", "snake"] = ...,
-    strict: bool = ...,
-) -> dict[str, Any]: ...
-def json_schema(
-    kind: Literal["usage", "response"] = "usage",
-    *,
-    wire: Literal["camel", "snake"] = "camel",
-    strict: bool = False,
-) -> dict[str, Any]:
-    """Return the JSON Schema (2020-12) of the usage object or of the response body.
-
-    Args:
-        kind: ``"usage"`` (default) or ``"response"``.
-        wire: ``"camel"`` or ``"snake"``: the property names of the schema.
-        strict: Describe what ``strict=True`` accepts (no additional properties, no negative
-            count) instead of the default.
-
-    Returns:
-        The schema as a dict, ready for ``json.dumps``.
-    """
-    if wire not in ("camel", "snake"):
-        raise ValueError(f"wire must be 'camel' or 'snake', not {wire!r}")
-    if kind not in ("usage", "response"):
-        raise ValueError(f"kind must be 'usage' or 'response', not {kind!r}")
-    dialect = DIALECTS[wire]
-    cls = Usage if kind == "usage" else Body
-    target = (dialect.strict if strict else dialect.lenient)[cls]
-    schema = msgspec.json.schema(target)
-    if strict:
-        for definition in schema["$defs"].values():
-            if definition["title"] in (
-                "PostV2ProxyImagesVariationsUsage",
-                "PostV2ProxyImagesVariationsInputTokensDetails",
-            ):
-                for prop in definition["properties"].values():
-                    for alternative in prop.get("anyOf", ()):
-                        alternative["minimum"] = 0
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema

@@ -566,7 +566,7 @@ def _convert_parquet(args: argparse.Namespace, files: list[str], options: ReadOp
 
 
 def _cmd_schema(args: argparse.Namespace, out: TextOut) -> int:
-    from ._codec import json_schema  # noqa: PLC0415
+    from ._schema import json_schema  # noqa: PLC0415
 
     schema = json_schema(args.kind, wire=args.wire, strict=args.strict)
     out.write(json.dumps(schema, indent=2) + "\n")

@@ -33,12 +33,18 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 
-from ._codec import _BOM, _CAUGHT, UsageCodec, _blank, _normalize, _strict_checks, _translate
+from ._codec import UsageCodec
 from ._errors import UsageDecodeError
+from ._input import BOM as _BOM
+from ._input import CAUGHT as _CAUGHT
+from ._input import blank as _blank
+from ._input import normalize as _normalize
 from ._messages import dialect_problem, wrong_shape
+from ._messages import translate as _translate
 from ._models import PostV2ProxyImagesVariationsResponseBody as Body
 from ._models import PostV2ProxyImagesVariationsUsage as Usage
 from ._options import ReadOptions, path_keys
+from ._plan import strict_checks as _strict_checks
 from ._scan import MAX_DEPTH, ScanError, exceeds_depth, prescan
 from ._variants import ADOPT, DIALECTS
 

@@ -1,20 +1,24 @@
 """Structural pre-scan of JSON documents: nesting depth and long-string removal.
 
-Two jobs, both done with byte searches at ``memchr`` speed rather than a Python loop over
-every byte:
+Two jobs, both done with a bounded number of C calls (byte searches, ``translate``,
+``replace``, ``split``) per string or per window rather than a Python loop over every byte:
 
 * :func:`max_depth` / :func:`exceeds_depth` bound the bracket nesting of a document before a
-  recursive parser sees it.
+  recursive parser sees it. They read it in 64 KiB windows with no Python step per string or
+  bracket (see "Nesting depth" below), so no document, however hostile (millions of short
+  strings, escaped quotes, brackets), is scanned below tens of MB/s.
 * :func:`prescan` validates the content of every *long* string (typically the multi-megabyte
   base64 ``b64_json`` of an image response) in bulk and returns the document with those
   contents removed. Parsing that small remainder with msgspec then validates everything else
   (structure, numbers, keys, short strings) exactly as parsing the original would, without
-  ever allocating the huge strings.
+  ever allocating the huge strings. It steps over a bounded number of short strings
+  (:func:`default_max_strings`), each in time linear in its length.
 
-String boundaries are found with :meth:`bytes.find`: a string starts at a quote found outside
-strings and ends at the first following quote preceded by an even number of backslashes. In a
-valid document that is exactly the JSON tokenisation; in an invalid one the remainder is
-invalid too, so validity is preserved either way.
+For :func:`prescan`, string boundaries are found with :meth:`bytes.find`: a string starts at a
+quote found outside strings and ends at the first following quote preceded by an even number
+of backslashes. In a valid document that is exactly the JSON tokenisation; in an invalid one
+the remainder is invalid too, so validity is preserved either way. The depth scan uses the
+same definition.
 
 The bulk validation of a long string uses numpy when it is importable: a single ``int8``
 minimum finds control characters and non-ASCII bytes, ``bytes.find`` finds backslashes, and a

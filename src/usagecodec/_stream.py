@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any, Literal, overload
 
-from ._codec import _BOM, Format, UsageCodec, Wire
+from ._codec import Format, UsageCodec, Wire
 from ._compression import detect
 from ._errors import UsageDecodeError
 from ._framing import (
@@ -31,6 +31,7 @@ from ._framing import (
     stream_reader,
 )
 from ._groups import GroupedTotals, GroupSums, KeyReader, KeySpec, parse_specs
+from ._input import BOM as _BOM
 from ._models import PostV2ProxyImagesVariationsUsage as Usage
 from ._options import (
     DEFAULT_CHUNK_SIZE,
