@@ -456,6 +456,7 @@ class ChunkDecoder:
         self.auto = options.wire == "auto"
         self.strict = options.strict
         self.mixed = False  # under auto: the last chunk mixed the dialects line by line
+        self._no_none = False  # the last whole decode gave usages only (no record without)
 
     def decode(self, chunk: bytes, lineno: int) -> Batch:
         """Decode a chunk of whole lines whose first line is number ``lineno``."""
@@ -476,7 +477,7 @@ class ChunkDecoder:
         found = self._whole(chunk, lines)
         if found is not None:
             outcomes, blank, twins = found
-            if not blank and None not in outcomes:
+            if not blank and (self._no_none or None not in outcomes):
                 return Batch(outcomes, range(lineno, lineno + lines), lines, twins=twins)
         parts = chunk.split(b"\n")
         if len(parts) > lines:
@@ -539,6 +540,7 @@ class ChunkDecoder:
                 return None
             if k:
                 shapes.insert(0, shapes.pop(k))
+            self._no_none = shape.kind == _USAGE  # a bare usage always has one
             return outcomes, blank, shape.adopt
         return None
 
