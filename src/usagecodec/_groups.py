@@ -35,6 +35,7 @@ __all__ = [
     "Price",
     "cost",
     "exact_cost_total",
+    "keyed_type",
     "parse_specs",
 ]
 
@@ -127,7 +128,7 @@ _TIME = Annotated[datetime.datetime, msgspec.Meta(tz=True)] | int | float | None
 
 
 def _struct(
-    node: dict[str, Any], name: str, specs: Sequence[KeySpec]
+    node: dict[str, Any], name: str, specs: Sequence[KeySpec], usage_cls: type | None = None
 ) -> tuple[type, list[tuple[int, tuple[str, ...]]]]:
     """A lenient Struct for a tree node, and where each spec's value sits in it."""
     fields: list[Any] = []
@@ -137,14 +138,49 @@ def _struct(
         attr = f"f{k}"
         rename[attr] = key
         if isinstance(child, dict):
-            inner, found = _struct(child, f"{name}_{k}", specs)
+            inner, found = _struct(child, f"{name}_{k}", specs, usage_cls)
             fields.append((attr, inner | msgspec.UnsetType, UNSET))
             where += [(index, (attr, *rest)) for index, rest in found]
+        elif child == _USAGE_LEAF:
+            fields.append((attr, usage_cls | msgspec.UnsetType, UNSET))
+            where.append((child, (attr,)))
         else:
             kind = _TIME if specs[child].bucket else Any
             fields.append((attr, kind | msgspec.UnsetType, UNSET))
             where.append((child, (attr,)))
     return msgspec.defstruct(name, fields, rename=rename, gc=False), where
+
+
+_USAGE_LEAF = -1
+"""Marks the usage's place in a tree of paths (see :func:`keyed_type`)."""
+
+
+def keyed_type(
+    specs: Sequence[KeySpec], at_keys: Sequence[str], usage_cls: type
+) -> tuple[type, tuple[str, ...], dict[int, tuple[str, ...]]] | None:
+    """A lenient Struct that reaches both the usage at ``at_keys`` and the group keys.
+
+    One decode then reads a record's usage and its keys together. Returns the class, the
+    attribute path to the usage and, per spec index, the attribute path to its value; None
+    when a key path and the usage's path overlap (one is a prefix of the other).
+    """
+    try:
+        tree = _tree(specs)
+    except _Overlap:
+        return None
+    node = tree
+    for key in at_keys[:-1]:
+        child = node.setdefault(key, {})
+        if not isinstance(child, dict):
+            return None
+        node = child
+    if at_keys[-1] in node:
+        return None
+    node[at_keys[-1]] = _USAGE_LEAF
+    cls, where = _struct(tree, "_Keyed", specs, usage_cls)
+    found = dict(where)
+    usage = found.pop(_USAGE_LEAF)
+    return cls, usage, found
 
 
 _CAUGHT = (msgspec.MsgspecError, ValueError, TypeError, RecursionError)
@@ -171,6 +207,7 @@ class KeyReader:
         self._decode_lines: Any = None
         self._decode: Any = None
         self._getters: list[Any] = []
+        self._where: dict[int, tuple[str, ...]] = {}
         try:
             tree = _tree(self.specs)
         except _Overlap:
@@ -207,6 +244,22 @@ class KeyReader:
             return list(zip(*columns, strict=True))
         parts = chunk.split(b"\n")
         return [self._line_key(parts[number - first], name) for number in linenos]
+
+    def from_objects(
+        self, objs: list[Any], where: dict[int, tuple[str, ...]], name: str | None
+    ) -> list[tuple[Any, ...]]:
+        """The raw keys of records decoded with :func:`keyed_type` (``where`` its paths)."""
+        saved = self._getters, self._where
+        self._where = where
+        self._getters = [
+            attrgetter(".".join(where[k])) if k in where else None
+            for k in range(len(self.specs))
+        ]
+        try:
+            columns = [self._column(k, objs, name) for k in range(len(self.specs))]
+        finally:
+            self._getters, self._where = saved
+        return list(zip(*columns, strict=True))
 
     def _column(self, k: int, objs: list[Any], name: str | None) -> list[Any]:
         spec = self.specs[k]

@@ -24,7 +24,7 @@ a lenient body only when no line could also be read as a bare usage (a usage com
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 from operator import attrgetter, itemgetter
@@ -35,6 +35,7 @@ from msgspec import UNSET
 
 from ._codec import UsageCodec
 from ._errors import UsageDecodeError
+from ._groups import KeyReader, KeySpec, keyed_type
 from ._input import BOM as _BOM
 from ._input import CAUGHT as _CAUGHT
 from ._input import blank as _blank
@@ -245,6 +246,8 @@ class _Shape:
         "kind",
         "name",
         "reach",
+        "reach_path",
+        "where",
     )
 
     def __init__(
@@ -259,6 +262,8 @@ class _Shape:
         self.guard = guard  # snake under auto: no line may be readable as camel
         self.keys = keys  # envelope: number of keys down to the usage
         self.reach = attrgetter(".".join(["value"] * keys)) if keys else None
+        self.where: dict[int, tuple[str, ...]] | None = None  # keyed: each group key's path
+        self.reach_path: tuple[str, ...] = ()  # keyed: the attributes down to the usage
         self.name = cls.__name__
 
 
@@ -283,7 +288,7 @@ def _body_probe_class(dialect: str, strict: bool, wires: tuple[str, ...]) -> typ
     return msgspec.defstruct("_BodyProbe", fields, rename=rename, gc=False)
 
 
-def _shapes(options: ReadOptions) -> list[_Shape]:
+def _shapes(options: ReadOptions, specs: Sequence[KeySpec] = ()) -> list[_Shape]:
     wires = ("camel", "snake") if options.wire == "auto" else (options.wire,)
     strict = options.strict
     shapes: list[_Shape] = []
@@ -292,16 +297,21 @@ def _shapes(options: ReadOptions) -> list[_Shape]:
         for name in wires:
             for lenient in (False, True) if not strict else (False,):
                 cls = (DIALECTS[name].lenient if lenient else DIALECTS[name].strict)[Usage]
-                shapes.append(
-                    _Shape(
-                        _ENVELOPE,
-                        envelope_type(keys, cls),
-                        adopt=cls is not Usage,
-                        depth=True,
-                        guard=lenient and name == "snake" and len(wires) == 2,
-                        keys=len(keys),
-                    )
+                keyed = keyed_type(specs, keys, cls) if specs else None
+                shape = _Shape(
+                    _ENVELOPE,
+                    envelope_type(keys, cls) if keyed is None else keyed[0],
+                    adopt=cls is not Usage,
+                    depth=True,
+                    guard=lenient and name == "snake" and len(wires) == 2,
+                    keys=len(keys),
                 )
+                if keyed is not None:  # the usage and the group keys in one decode
+                    shape.reach = attrgetter(".".join(keyed[1]))
+                    shape.reach_path = keyed[1]
+                    shape.keys = -len(keyed[1])
+                    shape.where = keyed[2]
+                shapes.append(shape)
         return shapes
     variants = (False, True) if not strict else (False,)
     for lenient in variants:
@@ -416,6 +426,7 @@ class Batch:
     split: int = 0
     chunk: bytes = b""  # the chunk's bytes and its first line number (for group keys)
     first: int = 1
+    keys: list[tuple[Any, ...]] | None = None  # group keys read with the usages (raw, no file)
 
     def public(self) -> list[Usage]:
         """The usages in line order, as public instances (done in place on first call)."""
@@ -448,11 +459,14 @@ class ChunkDecoder:
     _SMALL = 8
     """Below this many lines, a failed span is decoded line by line."""
 
-    def __init__(self, options: ReadOptions) -> None:
+    def __init__(self, options: ReadOptions, specs: Sequence[KeySpec] = ()) -> None:
         self.options = options
         self.codec = UsageCodec(options.wire, "json", strict=options.strict)
         self.line = LineDecoder(self.codec, options.at)
-        self.shapes = _shapes(options)
+        self.shapes = _shapes(options, specs)
+        self.key_reader = KeyReader(specs) if specs else None
+        self._objs: list[Any] = []  # the last whole decode's objects (for keyed shapes)
+        self._shape: _Shape | None = None
         self.auto = options.wire == "auto"
         self.strict = options.strict
         self.mixed = False  # under auto: the last chunk mixed the dialects line by line
@@ -478,7 +492,11 @@ class ChunkDecoder:
         if found is not None:
             outcomes, blank, twins = found
             if not blank and (self._no_none or None not in outcomes):
-                return Batch(outcomes, range(lineno, lineno + lines), lines, twins=twins)
+                batch = Batch(outcomes, range(lineno, lineno + lines), lines, twins=twins)
+                shape = self._shape
+                if self.key_reader is not None and shape is not None and shape.where:
+                    batch.keys = self.key_reader.from_objects(self._objs, shape.where, None)
+                return batch
         parts = chunk.split(b"\n")
         if len(parts) > lines:
             del parts[lines:]  # the empty piece after the final newline
@@ -541,6 +559,7 @@ class ChunkDecoder:
             if k:
                 shapes.insert(0, shapes.pop(k))
             self._no_none = shape.kind == _USAGE  # a bare usage always has one
+            self._objs, self._shape = objs, shape
             return outcomes, blank, shape.adopt
         return None
 
@@ -571,7 +590,7 @@ class ChunkDecoder:
             try:
                 usages = list(map(shape.reach, objs))
             except AttributeError:  # a level missing (UNSET) on some line
-                usages = [_reach(obj, shape.keys) for obj in objs]
+                usages = [_reach(obj, shape) for obj in objs]
             else:
                 if UNSET in usages:
                     usages = [None if u is UNSET else u for u in usages]
@@ -678,10 +697,11 @@ _USAGE_OF = attrgetter("usage")
 _FIRST = itemgetter(0)
 
 
-def _reach(obj: Any, keys: int) -> Any:
-    """The usage at the end of an envelope's chain of ``keys`` levels, or None."""
-    for _ in range(keys):
-        obj = obj.value
+def _reach(obj: Any, shape: _Shape) -> Any:
+    """The usage at the end of an envelope's path, or None where a level is missing."""
+    attrs = ["value"] * shape.keys if shape.keys > 0 else shape.reach_path
+    for attr in attrs:
+        obj = getattr(obj, attr)
         if obj is UNSET:
             return None
     return obj

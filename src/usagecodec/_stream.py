@@ -211,13 +211,21 @@ class UsageReader:
         specs = parse_specs(by, by_file=by_file)
         keys = KeyReader(specs)
         sums = GroupSums()
+        if self._chunks is not None:  # the usage and the keys in one decode where it can
+            self._chunks = ChunkDecoder(self.options, specs)
+        file_keys = [k for k, spec in enumerate(specs) if spec.file]
         for batch in self._run():
             if batch.usages:
                 usages = batch.public()  # in line order, as the keys
-                sums.add(
-                    keys.keys(batch.chunk, batch.first, batch.linenos, batch.lines, self.name),
-                    usages,
-                )
+                if batch.keys is not None and batch.order is None:
+                    found = batch.keys
+                    if file_keys:
+                        found = [_with_file(key, file_keys, self.name) for key in found]
+                else:
+                    found = keys.keys(
+                        batch.chunk, batch.first, batch.linenos, batch.lines, self.name
+                    )
+                sums.add(found, usages)
             if progress is not None:
                 progress(self.bytes_read, self.records)
         # Every usage is in one group: the overall sums are the groups' (summed once).
@@ -320,6 +328,8 @@ class UsageReader:
             keep = bisect.bisect_left(batch.linenos, number)
             del batch.usages[keep:]
             batch.linenos = batch.linenos[:keep]
+            if batch.keys is not None:
+                del batch.keys[keep:]
             return err.located(lineno=number, source=self.name)
         self.bad_lines += len(batch.bad)
         if self.on_error == "collect":
@@ -342,6 +352,13 @@ class UsageReader:
             batch.usages.append(usage)
             batch.linenos.append(n)
         return batch
+
+
+def _with_file(key: tuple[Any, ...], positions: list[int], name: str | None) -> tuple[Any, ...]:
+    out = list(key)
+    for k in positions:
+        out[k] = name
+    return tuple(out)
 
 
 def _plain(path: str) -> KeySpec:
