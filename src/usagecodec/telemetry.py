@@ -57,9 +57,9 @@ import msgspec
 
 from usagecodec._codec import MAX_DEPTH, UsageCodec, Wire
 from usagecodec._errors import UsageDecodeError
+from usagecodec._line import LineDecoder
 from usagecodec._models import PostV2ProxyImagesVariationsResponseBody as ResponseBody
 from usagecodec._models import PostV2ProxyImagesVariationsUsage as Usage
-from usagecodec._records import LineDecoder
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import Histogram, Meter
