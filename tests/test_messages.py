@@ -12,7 +12,7 @@ import msgspec
 import pytest
 
 from usagecodec import UsageDecodeError, _messages
-from usagecodec._models import Usage
+from usagecodec._models import ResponseBody, Usage
 
 
 class _Small(msgspec.Struct):
@@ -36,6 +36,10 @@ TRIGGERS: dict[str, tuple[Any, bytes]] = {
     "unknown field": (msgspec.json.Decoder(Usage), b'{"x": 1}'),
     "not an object": (msgspec.json.Decoder(Usage), b"[]"),
     "path": (msgspec.json.Decoder(Usage), b'{"totalTokens": "5"}'),
+    "byte": (msgspec.json.Decoder(Usage), b"{,}"),
+    "got": (msgspec.json.Decoder(Usage), b'{"totalTokens": "5"}'),
+    "item path": (msgspec.json.Decoder(list[Usage]), b'[{"totalTokens": "5"}]'),
+    "data path": (msgspec.json.Decoder(ResponseBody), b'{"created": 1, "data": [{"url": 5}]}'),
 }
 
 
@@ -81,3 +85,17 @@ def test_predicates() -> None:
         _failure(msgspec.json.Decoder(Usage), b'{"totalTokens": "x"}'), "camel", "json"
     )
     assert not _messages.dialect_problem(deep.reason) and not _messages.wrong_shape(deep)
+
+
+def test_slice_helpers() -> None:
+    """The helpers the bounded body reader uses, on msgspec's real messages."""
+    item = _failure(msgspec.json.Decoder(list[Usage]), b'[{}, {"totalTokens": "5"}]')
+    moved = _messages.in_data(item, 10)  # type: ignore[arg-type]
+    assert "- at `$.data[10]" in str(moved) or "- at `$.data[11]" in str(moved)
+    body = _failure(msgspec.json.Decoder(ResponseBody), b'{"created": 1, "data": 5}')
+    assert _messages.data_error(body) and _messages.at_data_itself(body)
+    missing = _failure(msgspec.json.Decoder(ResponseBody), b'{"data": []}')
+    assert _messages.missing_here(missing)
+    assert _messages.got_kind(_failure(msgspec.json.Decoder(Usage), b"[]")) == "array"
+    syntax = _failure(msgspec.json.Decoder(Usage), b"{,}")
+    assert str(_messages.shifted(syntax, 100)).endswith("(byte 101)")  # type: ignore[arg-type]

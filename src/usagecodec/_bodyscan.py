@@ -39,6 +39,7 @@ import msgspec
 from msgspec import Meta
 
 from . import _scan
+from ._messages import at_data_itself, data_error, got_kind, in_data, missing_here, shifted
 from ._models import PostV2ProxyImagesVariationsResponseBody as Body
 from ._variants import DIALECTS
 
@@ -68,11 +69,6 @@ _TOKEN = re.compile(rb'[,"\[\]{}]')
 _DATA_KEY = re.compile(rb'"data"[ \t\r\n]*:[ \t\r\n]*\[[ \t\r\n]*')
 _NOT_BACKSLASH = re.compile(rb"[^\\]")
 _NUMBER = re.compile(rb"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
-_AT = re.compile(r" - at `\$\[(\d+)\]")
-_BYTE = re.compile(r"\(byte (\d+)\)$")
-_GOT = re.compile(r"got `(\w+)`")
-_AT_DATA = " - at `$.data"
-_MISSING = "Object missing required field `"
 # A first element of this kind fails the class for its kind only: decode a sample.
 _SAMPLES = {"str": b'[""]', "bool": b"[true]", "null": b"[null]"}
 _COMMA, _BRACE, _BACKSLASH = 0x2C, 0x7B, 0x5C
@@ -199,37 +195,10 @@ def _entry_end(buf: bytes | bytearray, start: int, target: int) -> int | None:
 # --- errors --------------------------------------------------------------------------------
 
 
-def _shifted(exc: msgspec.DecodeError, offset: int) -> msgspec.DecodeError:
-    """The error with its byte position moved by ``offset``."""
-    text = str(exc)
-    match = _BYTE.search(text)
-    if match is None or not offset:
-        return exc
-    moved = msgspec.DecodeError(f"{text[: match.start()]}(byte {int(match.group(1)) + offset})")
-    moved.__cause__ = exc
-    return moved
-
-
-def _in_data(exc: msgspec.ValidationError, index: int) -> msgspec.ValidationError:
-    """An error of a slice (``$[j]...``) as the class reports it (``$.data[index + j]...``)."""
-    text = str(exc)
-    match = _AT.search(text)
-    if match is None:  # pragma: no cover - a slice is an array of items
-        return exc
-    head, tail = text[: match.start()], text[match.end() :]
-    moved = msgspec.ValidationError(f"{head} - at `$.data[{index + int(match.group(1))}]{tail}")
-    moved.__cause__ = exc
-    return moved
-
-
-def _data_error(exc: msgspec.ValidationError) -> bool:
-    return _AT_DATA in str(exc)
-
-
-def _missing_here(exc: msgspec.ValidationError) -> bool:
-    """A field missing from the object itself: the entries before a restart are not seen."""
-    text = str(exc)
-    return text.startswith(_MISSING) and " - at " not in text
+_shifted = shifted
+_in_data = in_data
+_data_error = data_error
+_missing_here = missing_here
 
 
 # --- one class -----------------------------------------------------------------------------
@@ -276,7 +245,7 @@ class _Shape:
         buf: bytes | bytearray = doc
         base = start = 0
         while True:
-            if str(stop).endswith(" - at `$.data`"):
+            if at_data_itself(stop):
                 raise stop  # not an array: the class says the same
             opening = self._locate(buf, start, stop)
             end = self._check_items(buf, opening, base)
@@ -317,8 +286,7 @@ class _Shape:
             msgspec.ValidationError: The first item is not an object or an array: the class's
                 error for it.
         """
-        got = _GOT.search(str(error))
-        kind = got.group(1) if got else "number"
+        kind = got_kind(error) or "number"
         if kind in _SAMPLES:
             try:
                 self.items(_SAMPLES[kind])

@@ -20,9 +20,15 @@ from ._errors import UsageDecodeError
 __all__ = [
     "MISSING_FIRST",
     "PATTERNS",
+    "at_data_itself",
+    "data_error",
     "dialect_problem",
+    "got_kind",
     "humanize",
+    "in_data",
+    "missing_here",
     "not_a_usage",
+    "shifted",
     "translate",
     "wrong_shape",
 ]
@@ -50,6 +56,12 @@ reports the first missing field in declaration order)."""
 
 _WRONG_SHAPE = (*MISSING_FIRST, "Object missing required field `created`", _UNKNOWN, _NOT_OBJECT)
 
+_ITEM = re.compile(r" - at `\$\[(\d+)\]")
+"""A path into an array decoded on its own (a slice of a body's items)."""
+_BYTE_ANYWHERE = re.compile(r"\(byte (\d+)\)$")
+_GOT = re.compile(r"got `(\w+)`")
+_AT_DATA = " - at `$.data"
+
 PATTERNS: dict[str, str] = {
     "int bound": _INT_BOUND[0],
     "float bound": _FLOAT_BOUND[0],
@@ -60,6 +72,10 @@ PATTERNS: dict[str, str] = {
     "unknown field": _UNKNOWN,
     "not an object": _NOT_OBJECT,
     "path": _AT,
+    "byte": "(byte ",
+    "got": "got `",
+    "item path": " - at `$[",
+    "data path": _AT_DATA,
 }
 """Every phrase matched, by name (the test triggers each)."""
 
@@ -127,3 +143,51 @@ def wrong_shape(err: UsageDecodeError) -> bool:
 def not_a_usage(err: UsageDecodeError) -> bool:
     """True when a record as a whole is not a usage (a field missing or unknown at ``$``)."""
     return err.path == "$" and err.reason.startswith((_MISSING, _UNKNOWN))
+
+
+# --- the errors of a body's items read a slice at a time (see ._bodyscan) --------------------
+
+
+def shifted(exc: msgspec.DecodeError, offset: int) -> msgspec.DecodeError:
+    """A syntax error with its byte position moved by ``offset``."""
+    text = str(exc)
+    match = _BYTE_ANYWHERE.search(text)
+    if match is None or not offset:
+        return exc
+    moved = msgspec.DecodeError(f"{text[: match.start()]}(byte {int(match.group(1)) + offset})")
+    moved.__cause__ = exc
+    return moved
+
+
+def in_data(exc: msgspec.ValidationError, index: int) -> msgspec.ValidationError:
+    """An error of a slice (``$[j]...``) as the body reports it (``$.data[index + j]...``)."""
+    text = str(exc)
+    match = _ITEM.search(text)
+    if match is None:  # pragma: no cover - a slice is an array of items
+        return exc
+    head, tail = text[: match.start()], text[match.end() :]
+    moved = msgspec.ValidationError(f"{head} - at `$.data[{index + int(match.group(1))}]{tail}")
+    moved.__cause__ = exc
+    return moved
+
+
+def data_error(exc: BaseException) -> bool:
+    """Whether an error is about a body's ``data`` (or inside it)."""
+    return _AT_DATA in str(exc)
+
+
+def at_data_itself(exc: BaseException) -> bool:
+    """Whether an error is about ``data`` itself (not an array, say)."""
+    return str(exc).endswith(_AT_DATA + "`")
+
+
+def missing_here(exc: BaseException) -> bool:
+    """A field missing from the object itself (not deeper: no path in the message)."""
+    text = str(exc)
+    return text.startswith(_MISSING) and _AT not in text
+
+
+def got_kind(exc: BaseException) -> str | None:
+    """The JSON kind a type error says it got (``str``, ``bool``, ``null``...), if it says."""
+    match = _GOT.search(str(exc))
+    return match.group(1) if match else None
