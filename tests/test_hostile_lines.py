@@ -31,7 +31,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import usagecodec
-from usagecodec import UsageCodec, UsageDecodeError, _bodyscan, _scan
+from usagecodec import UsageCodec, UsageDecodeError, _bodyscan, _depth, _scan
 
 from .conftest import reference_depth
 
@@ -317,7 +317,7 @@ class TestDepthScan:
         """Windows of any size, every stage-3 walk and escape rewrite give the exact depth."""
         names = ("_DEPTH_WINDOW", "_MIN_PEAKS", "_DENSE_PEAKS", "_SPARSE_PEAKS", "_BRACKET_ROUNDS")
         for name, value in zip(names, config, strict=True):
-            monkeypatch.setattr(_scan, name, value)
+            monkeypatch.setattr(_depth, name, value)
         rng = random.Random(sum(config))
         for _ in range(1500):
             weights = [rng.random() for _ in self._ALPHABET]
@@ -332,12 +332,12 @@ class TestDepthScan:
     @given(st.binary(max_size=80).map(lambda b: b.translate(_SOUP)), st.integers(1, 40))
     def test_any_window_gives_the_reference_depth(self, buf: bytes, window: int) -> None:
         """The scan is exact whatever the window size (escapes never straddle two windows)."""
-        saved = _scan._DEPTH_WINDOW
-        _scan._DEPTH_WINDOW = window
+        saved = _depth._DEPTH_WINDOW
+        _depth._DEPTH_WINDOW = window
         try:
             assert _scan.max_depth(buf) == reference_depth(buf)
         finally:
-            _scan._DEPTH_WINDOW = saved
+            _depth._DEPTH_WINDOW = saved
 
     def test_bracket_walks_agree_with_a_clamped_walk(self) -> None:
         """Mountains, packed bytes and rounds of [] removal give the deepest and final depth."""
@@ -349,9 +349,9 @@ class TestDepthScan:
             for byte in walk:
                 depth = depth + 1 if byte == 0x5B else max(depth - 1, 0)
                 deepest = max(deepest, depth)
-            assert _scan._walk_packed(walk) == (deepest, depth)
-            assert _scan._walk_mountains(walk) == (deepest, depth)
-            assert _scan._walk_from_zero(walk) == (deepest, depth)
+            assert _depth._walk_packed(walk) == (deepest, depth)
+            assert _depth._walk_mountains(walk) == (deepest, depth)
+            assert _depth._walk_from_zero(walk) == (deepest, depth)
 
     @pytest.mark.parametrize("name", list(hostile_lines(0)))
     def test_hostile_lines_match_the_reference(self, name: str) -> None:

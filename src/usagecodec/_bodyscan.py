@@ -38,7 +38,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
-from . import _scan
+from . import _depth, _scan
 from ._messages import at_data_itself, data_error, got_kind, in_data, missing_here, shifted
 from ._models import PostV2ProxyImagesVariationsResponseBody as Body
 from ._variants import DIALECTS
@@ -100,12 +100,12 @@ def _advance(buf: bytes | bytearray, start: int, end: int, inside: bool) -> tupl
         The net change of level, the lowest level reached (0 or less, relative to the start,
         which counts) and whether the end is inside a string.
     """
-    brackets, inside = _scan._outside(bytes(buf[start:end]), inside)
+    brackets, inside = _depth._outside(bytes(buf[start:end]), inside)
     if not brackets:
         return 0, 0, inside
     net = 2 * brackets.count(b"[") - len(brackets)
     # A closer at depth 0 is ignored by the clamped walk: its final depth is net - lowest.
-    return net, net - _scan._walk_from_zero(brackets)[1], inside
+    return net, net - _depth._walk_from_zero(brackets)[1], inside
 
 
 def _drop(
