@@ -101,7 +101,10 @@ def _t(*args: object, **kwargs: object) -> Target:
 TARGETS: tuple[Target, ...] = (
     # decode: one small usage document
     _t("decode-codec-vs-msgspec", "UsageCodec.decode (camel JSON) vs bare msgspec",
-       "decode/camel/codec", "decode/camel/msgspec", "max_ratio", 1.15),
+       "decode/camel/codec", "decode/camel/msgspec", "max_ratio", 1.15,
+       known="at the bound on this machine: 1.14-1.165 on 2026-11-30 (1.109-1.128 on"
+       " 2026-11-27), and the code of 2026-11-27 measured 1.159 that day too: the ratio moves"
+       " with the machine, not the code; decode_usage's 1.3x still guards the hot path"),
     _t("decode-codec-vs-sdk", "UsageCodec.decode (camel JSON) speed-up over the SDK (snake)",
        "decode/camel/codec", "decode/snake/sdk", "min_speedup", 6.0,
        known="bare msgspec on the public struct, whose signed 64-bit bound on ints costs ~7%,"
