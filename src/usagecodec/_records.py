@@ -35,6 +35,7 @@ from msgspec import UNSET
 
 from ._codec import UsageCodec
 from ._errors import UsageDecodeError
+from ._framing import count_lines as _count_lines
 from ._groups import KeyReader, KeySpec, keyed_type
 from ._input import BOM as _BOM
 from ._input import CAUGHT as _CAUGHT
@@ -206,12 +207,6 @@ def one_per_line(
 
 
 _SHARED_LINE = re.compile(rb"\}[ \t\r]*\{").search
-
-
-def _count_lines(chunk: bytes) -> int:
-    """Lines in a chunk (the last one may lack its newline)."""
-    n = len(chunk) - len(chunk.replace(b"\n", b""))
-    return n if not chunk or chunk.endswith(b"\n") else n + 1
 
 
 def _structure(chunk: bytes) -> bytes:
