@@ -45,6 +45,8 @@ from ._models import (
     PostV2ProxyImagesVariationsUsage as Usage,
 )
 from ._plan import Plan as _Plan
+from ._plan import adaptive as _adaptive
+from ._plan import extract_method as _extract_method
 from ._plan import strict_checks as _strict_checks
 from ._variants import DIALECTS
 
@@ -110,6 +112,12 @@ class UsageCodec:
         self.strict = strict
         self._usage: _Plan[Usage] = type(self)._usage_plan
         self._body: _Plan[Body] = type(self)._body_plan
+        self._hint: dict[str, Any] | None = None
+        if wire == "auto" and not strict:
+            # Per-instance methods that try first the dialect this codec last decoded.
+            self.__dict__.update(
+                _adaptive(self, self._usage, self._body, UsageCodec.extract_usage)
+            )
 
     _usage_plan: _Plan[Usage]
     _body_plan: _Plan[Body]
@@ -154,13 +162,14 @@ class UsageCodec:
         return self._body.slow(buf)  # pragma: no cover - replaced per codec class
 
     def extract_usage(self, body: bytes | bytearray | memoryview | str) -> Usage | None:
-        """Return the usage of a full response body without building its ``data`` list.
+        """Return the usage of a full response body, in memory bounded by the body's size.
 
         The body is validated as :meth:`decode_response` would validate it (malformed JSON
         anywhere, a control character inside the base64, a trailing comma or bytes after the
-        closing brace are rejected), but long strings are checked in bulk and never turned
-        into Python objects, and the ``data`` items of a JSON body over 16 KiB are validated
-        a slice at a time: memory stays within a few times the body, however many items.
+        closing brace are rejected). A body of up to 16 KiB is simply decoded whole, which is
+        the fastest way. In a larger JSON body long strings are checked in bulk and never
+        turned into Python objects, and the ``data`` items are validated a slice at a time:
+        memory stays within a few times the body, however many items.
 
         Args:
             body: The response body, as for :meth:`decode`.
@@ -209,12 +218,22 @@ class UsageCodec:
         """
         if self.format == "msgpack":
             return self._msgpack_stream(buf)
-        first = self._usage.first
+        attempts, hint = self._usage.attempts, self._hint
+        first = attempts[1] if hint is not None and hint["_snake"] else attempts[0]
         assert first.decode_lines is not None
         try:
             objs = first.decode_lines(buf)
         except _CAUGHT:
-            return self._slow_lines(buf)
+            if hint is None:
+                return self._slow_lines(buf)
+            # wire="auto": the other dialect, for the whole buffer, then line by line.
+            first = attempts[0] if first is attempts[1] else attempts[1]
+            assert first.decode_lines is not None
+            try:
+                objs = first.decode_lines(buf)
+            except _CAUGHT:
+                return self._slow_lines(buf)
+            hint["_snake"] = first.wire == "snake"
         if first.adopt is not None:
             adopt = first.adopt
             for obj in objs:
@@ -315,6 +334,9 @@ def _specialized(wire: str, fmt: str, strict: bool) -> type[UsageCodec]:
         "_body_plan": body_plan,
         "decode": usage_plan.method("decode", UsageCodec.decode.__doc__),
         "decode_response": body_plan.method("decode_response", UsageCodec.decode_response.__doc__),
+        "extract_usage": _extract_method(
+            body_plan, UsageCodec.extract_usage, UsageCodec.extract_usage.__doc__
+        ),
         "encode": _encode_method(Usage, wire, fmt, "encode", UsageCodec.encode.__doc__),
         "encode_response": _encode_method(
             Body, wire, fmt, "encode_response", UsageCodec.encode_response.__doc__
@@ -335,7 +357,7 @@ def _encode_method(cls: type, wire: str, fmt: str, name: str, doc: str | None) -
 
     if cls is Usage:
         # The five counts are checked in place: all ints is the common case and needs no more.
-        twins = DIALECTS["camel" if wire == "auto" else wire].strict
+        twins = DIALECTS["camel" if wire == "auto" else wire].encoding
         return _hot.bind(
             _hot.encode_usage if convert is None else _hot.encode_usage_convert,
             name,

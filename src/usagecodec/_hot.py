@@ -16,15 +16,24 @@ from collections.abc import Callable
 from typing import Any
 
 __all__ = [
+    "auto_decode",
+    "auto_decode_response",
+    "auto_extract_usage",
+    "auto_miss_body",
+    "auto_miss_usage",
     "bind",
+    "bind_to",
     "decode",
     "decode_adopt",
+    "decode_body_adopt",
     "decode_strict",
     "decode_usage_adopt",
     "encode",
     "encode_convert",
     "encode_usage",
     "encode_usage_convert",
+    "extract",
+    "extract_adopt",
 ]
 
 # Names bound per configuration by bind(); declared here for readers and type checkers.
@@ -44,6 +53,21 @@ _refuse: Callable[[Any], bytes]
 _details: Any
 _twin: Callable[..., Any]
 _twin_details: Callable[..., Any]
+_data: type
+_body: type
+_unset: Any
+_small: int
+_general: Callable[..., Any]
+_snake: bool
+_camel_usage: Callable[[Any], Any]
+_snake_usage: Callable[[Any], Any]
+_camel_body: Callable[[Any], Any]
+_snake_body: Callable[[Any], Any]
+_slow_usage: Callable[[Any], Any]
+_slow_body: Callable[[Any], Any]
+_miss_usage: Callable[[Any, bool], Any]
+_miss_body: Callable[[Any, bool, bool], Any]
+_extract: Callable[[Any], Any]
 
 
 def decode(self: Any, buf: Any) -> Any:
@@ -63,6 +87,48 @@ def decode_usage_adopt(self: Any, buf: Any) -> Any:
     obj.input_tokens_details.__class__ = _details
     obj.__class__ = _usage
     return obj
+
+
+def decode_body_adopt(self: Any, buf: Any) -> Any:
+    """A response body in another dialect: every twin in it becomes public, in place."""
+    try:
+        obj = _fast(buf)
+    except _caught:
+        return _slow(buf)
+    for item in obj.data:
+        item.__class__ = _data
+    usage = obj.usage
+    if usage is not _unset:
+        usage.input_tokens_details.__class__ = _details
+        usage.__class__ = _usage
+    obj.__class__ = _body
+    return obj
+
+
+def extract(self: Any, buf: Any) -> Any:
+    """The usage of a small body: one decode of the body class (camel dialect)."""
+    if type(buf) is bytes and len(buf) <= _small:
+        try:
+            usage = _fast(buf).usage
+        except _caught:
+            return _general(self, buf)
+        return None if usage is _unset else usage
+    return _general(self, buf)
+
+
+def extract_adopt(self: Any, buf: Any) -> Any:
+    """The usage of a small body in another dialect: only the usage becomes public."""
+    if type(buf) is bytes and len(buf) <= _small:
+        try:
+            usage = _fast(buf).usage
+        except _caught:
+            return _general(self, buf)
+        if usage is _unset:
+            return None
+        usage.input_tokens_details.__class__ = _details
+        usage.__class__ = _usage
+        return usage
+    return _general(self, buf)
 
 
 def decode_adopt(self: Any, buf: Any) -> Any:
@@ -147,9 +213,119 @@ def encode_convert(self: Any, obj: Any) -> bytes:
     return out
 
 
+# --- wire="auto": per-instance functions that try first the dialect last decoded ---------
+#
+# The flag ``_snake`` lives in the globals shared by one codec's functions; it is read once
+# per call, so a call that races with a flip still runs one dialect's path from start to end.
+# Only the strict classes are tried in either order: a document that both dialects' strict
+# classes accept has only keys common to both (``created``, ``data``, ``url``...), so it
+# decodes to equal objects either way; the slow path keeps its fixed order.
+
+
+def auto_decode(buf: Any) -> Any:
+    """A usage under ``auto``: the dialect last decoded first."""
+    if _snake:
+        try:
+            obj = _snake_usage(buf)
+        except _caught:
+            return _miss_usage(buf, True)
+        obj.input_tokens_details.__class__ = _details
+        obj.__class__ = _usage
+        return obj
+    try:
+        return _camel_usage(buf)
+    except _caught:
+        return _miss_usage(buf, False)
+
+
+def auto_miss_usage(buf: Any, tried_snake: bool) -> Any:
+    """The dialect tried first failed: the other one's strict class, then the slow path."""
+    global _snake  # noqa: PLW0603 - the codec's dialect hint is this namespace's flag
+    try:
+        obj = (_camel_usage if tried_snake else _snake_usage)(buf)
+    except _caught:
+        return _slow_usage(buf)
+    snake = _snake = not tried_snake
+    if snake:
+        obj.input_tokens_details.__class__ = _details
+        obj.__class__ = _usage
+    return obj
+
+
+def auto_decode_response(buf: Any) -> Any:
+    """A response body under ``auto``: the dialect last decoded first."""
+    if _snake:
+        try:
+            obj = _snake_body(buf)
+        except _caught:
+            return _miss_body(buf, True, False)
+        for item in obj.data:
+            item.__class__ = _data
+        usage = obj.usage
+        if usage is not _unset:
+            usage.input_tokens_details.__class__ = _details
+            usage.__class__ = _usage
+        obj.__class__ = _body
+        return obj
+    try:
+        return _camel_body(buf)
+    except _caught:
+        return _miss_body(buf, False, False)
+
+
+def auto_extract_usage(buf: Any) -> Any:
+    """The usage of a small body under ``auto``: one decode, only the usage made public."""
+    if type(buf) is not bytes or len(buf) > _small:
+        return _extract(buf)
+    if _snake:
+        try:
+            usage = _snake_body(buf).usage
+        except _caught:
+            return _miss_body(buf, True, True)
+        if usage is _unset:
+            return None
+        usage.input_tokens_details.__class__ = _details
+        usage.__class__ = _usage
+        return usage
+    try:
+        usage = _camel_body(buf).usage
+    except _caught:
+        return _miss_body(buf, False, True)
+    return None if usage is _unset else usage
+
+
+def auto_miss_body(buf: Any, tried_snake: bool, extracting: bool) -> Any:
+    """As :func:`auto_miss_usage`, for a body (or, ``extracting``, its usage)."""
+    global _snake  # noqa: PLW0603 - the codec's dialect hint is this namespace's flag
+    try:
+        obj = (_camel_body if tried_snake else _snake_body)(buf)
+    except _caught:
+        return _extract(buf) if extracting else _slow_body(buf)
+    snake = _snake = not tried_snake
+    usage = obj.usage
+    if snake:
+        if usage is not _unset:
+            usage.input_tokens_details.__class__ = _details
+            usage.__class__ = _usage
+        if not extracting:
+            for item in obj.data:
+                item.__class__ = _data
+            obj.__class__ = _body
+    if extracting:
+        return None if usage is _unset else usage
+    return obj
+
+
 def bind(template: Callable[..., Any], name: str, doc: str | None, **values: Any) -> Any:
     """Return a copy of ``template`` whose free names are ``values``."""
-    namespace: dict[str, Any] = {"__builtins__": builtins, **values}
+    return bind_to({"__builtins__": builtins, **values}, template, name, doc)
+
+
+def bind_to(
+    namespace: dict[str, Any], template: Callable[..., Any], name: str, doc: str | None
+) -> Any:
+    """Return a copy of ``template`` whose globals are ``namespace`` (shared, mutable)."""
+    namespace.setdefault("__builtins__", builtins)
     fn = types.FunctionType(template.__code__, namespace, name)
     fn.__qualname__ = f"UsageCodec.{name}"
     fn.__doc__ = doc

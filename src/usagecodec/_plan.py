@@ -8,17 +8,21 @@ attempt failed (see :mod:`._codec` for how a decode runs).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import msgspec
 from msgspec import UNSET
 
-from . import _hot, _mpscan, _scan
+from . import _bodyscan, _hot, _mpscan, _scan
 from ._errors import UsageDecodeError
 from ._input import CAUGHT as _CAUGHT
 from ._input import MAX_DEPTH, normalize
 from ._messages import dialect_problem, translate
+from ._models import (
+    PostV2ProxyImagesVariationsData as Data,
+)
 from ._models import (
     PostV2ProxyImagesVariationsInputTokensDetails as Details,
 )
@@ -30,7 +34,7 @@ from ._models import (
 )
 from ._variants import ADOPT, DIALECTS, Dialect
 
-__all__ = ["Attempt", "Plan", "strict_checks"]
+__all__ = ["Attempt", "Plan", "adaptive", "extract_method", "strict_checks"]
 
 _T = TypeVar("_T", Usage, Body)
 _ORDER: dict[str, tuple[str, ...]] = {
@@ -180,10 +184,80 @@ class Plan(Generic[_T]):
         elif self.cls is Usage:
             template = _hot.decode_usage_adopt
             values.update(_details=Details, _usage=Usage)
+        elif self.cls is Body:
+            template = _hot.decode_body_adopt
+            values.update(_data=Data, _details=Details, _usage=Usage, _body=Body, _unset=UNSET)
         else:
             template = _hot.decode_adopt
             values.update(_adopt=first.adopt)
         return _hot.bind(template, name, doc, **values)  # type: ignore[no-any-return]
+
+
+def extract_method(plan: Plan[Body], general: Callable[..., Any], doc: str | None) -> Any:
+    """Build ``extract_usage`` of a specialised codec class: small bodies in one decode.
+
+    A body of at most :data:`._bodyscan.SMALL` bytes is decoded whole by the strict class of
+    the first dialect, and only its usage is made public; anything else (a bigger body, a
+    failure, a strict codec's checks) takes ``general``, the bounded-memory path.
+    """
+    first = plan.first
+    if plan.strict:
+        return general
+    return _hot.bind(
+        _hot.extract if first.adopt is None else _hot.extract_adopt,
+        "extract_usage",
+        doc,
+        _fast=first.decode,
+        _caught=_CAUGHT,
+        _general=general,
+        _small=_bodyscan.SMALL,
+        _unset=UNSET,
+        _details=Details,
+        _usage=Usage,
+    )
+
+
+def adaptive(
+    codec: Any, usage: Plan[Usage], body: Plan[Body], general: Callable[..., Any]
+) -> dict[str, Any]:
+    """The per-instance methods of a lenient ``wire="auto"`` codec (see ``_hot``).
+
+    They share one namespace, whose ``_snake`` flag says which dialect's strict class is tried
+    first: the dialect of the last document that one of them decoded.
+
+    Returns:
+        Method name -> function, for the instance's ``__dict__``; ``"_hint"`` -> the namespace.
+    """
+    camel_usage, snake_usage = usage.attempts[:2]
+    camel_body, snake_body = body.attempts[:2]
+    namespace: dict[str, Any] = {
+        "_snake": False,
+        "_caught": _CAUGHT,
+        "_camel_usage": camel_usage.decode,
+        "_snake_usage": snake_usage.decode,
+        "_camel_body": camel_body.decode,
+        "_snake_body": snake_body.decode,
+        "_slow_usage": usage.slow,
+        "_slow_body": body.slow,
+        "_extract": functools.partial(general, codec),
+        "_small": _bodyscan.SMALL,
+        "_unset": UNSET,
+        "_data": Data,
+        "_details": Details,
+        "_usage": Usage,
+        "_body": Body,
+    }
+    bind = functools.partial(_hot.bind_to, namespace)
+    namespace["_miss_usage"] = bind(_hot.auto_miss_usage, "_miss_usage", None)
+    namespace["_miss_body"] = bind(_hot.auto_miss_body, "_miss_body", None)
+    return {
+        "decode": bind(_hot.auto_decode, "decode", type(codec).decode.__doc__),
+        "decode_response": bind(
+            _hot.auto_decode_response, "decode_response", type(codec).decode_response.__doc__
+        ),
+        "extract_usage": bind(_hot.auto_extract_usage, "extract_usage", general.__doc__),
+        "_hint": namespace,
+    }
 
 
 def _identity(obj: Any) -> Any:

@@ -6,10 +6,16 @@ hot path, and because they never skip a value, their nesting depth is bounded by
 the hot path needs no depth check.
 
 Every other combination (camel lenient, snake strict, snake lenient) decodes into a twin: a
-class with the same fields, the same order and the same memory layout, whose instances are
-handed to the user as public instances by assigning ``__class__`` (the public class is frozen,
-the twins are not, so the assignment goes through the ordinary attribute path). Equality,
-hashing, ``isinstance`` and ``type(x) is Usage`` therefore hold whatever the dialect.
+subclass of the public class that declares the same fields again (same order, same types, its
+own wire names and unknown-field policy), whose instances are handed to the user as public
+instances by assigning ``__class__``. A twin adds no field, so CPython checks that assignment
+by walking up to the shared layout, which makes it cheap (about 25 ns). The public class is
+frozen and the twins are not, so the assignment goes through the ordinary attribute path.
+Equality, hashing, ``isinstance`` and ``type(x) is Usage`` therefore hold whatever the dialect.
+
+Encoding the snake dialect builds instances of separate twins (:attr:`Dialect.encoding`), plain
+Structs that are not subclasses, because calling a subclass of a public class would run the
+public metaclass's checks.
 """
 
 from __future__ import annotations
@@ -55,10 +61,46 @@ def _substitute(tp: Any, mapping: dict[Any, Any]) -> Any:
     return tp
 
 
-def _make_twins(
+def _as_is(name: str) -> str:
+    """The snake dialect's wire names: the field names themselves."""
+    return name
+
+
+def _make_decoding_twins(
     *, rename: Literal["camel"] | None, forbid_unknown_fields: bool
 ) -> dict[type, type]:
-    """Build one twin per public class for a dialect/strictness, nested types included."""
+    """One twin per public class, a subclass of it, for decoding a dialect/strictness."""
+    mapping: dict[Any, Any] = {}
+    for cls in _PUBLIC:  # leaves first, so nested references are already mapped
+        config = cls.__struct_config__
+        hints = typing.get_type_hints(cls, include_extras=True)
+        annotations: dict[str, Any] = {}
+        namespace: dict[str, Any] = {
+            "__module__": __name__,
+            "__qualname__": cls.__qualname__,
+            "__doc__": cls.__doc__,
+        }
+        for info in msgspec.structs.fields(cls):
+            annotations[info.name] = _substitute(hints[info.name], mapping)
+            if not info.required:
+                namespace[info.name] = info.default
+        namespace["__annotations__"] = annotations
+        meta: Any = type(cls)  # the public metaclass: a subclass's must derive from it
+        mapping[cls] = meta(
+            cls.__name__,
+            (cls,),
+            namespace,
+            rename=rename or _as_is,
+            forbid_unknown_fields=forbid_unknown_fields,
+            omit_defaults=config.omit_defaults,
+            gc=config.gc,
+            frozen=False,
+        )
+    return mapping
+
+
+def _make_encoding_twins(*, rename: Literal["camel"] | None) -> dict[type, type]:
+    """One plain Struct per public class (not a subclass), for encoding a dialect."""
     mapping: dict[Any, Any] = {}
     for cls in _PUBLIC:  # leaves first, so nested references are already mapped
         config = cls.__struct_config__
@@ -75,7 +117,7 @@ def _make_twins(
             fields,
             module=__name__,
             rename=rename,
-            forbid_unknown_fields=forbid_unknown_fields,
+            forbid_unknown_fields=True,
             omit_defaults=config.omit_defaults,
             gc=config.gc,
             frozen=False,
@@ -150,14 +192,18 @@ class Dialect:
         self.name = name
         if rename == "camel":
             self.strict: dict[type, type] = {cls: cls for cls in _PUBLIC}
+            self.encoding: dict[type, type] = self.strict
         else:
-            self.strict = _make_twins(rename=rename, forbid_unknown_fields=True)
-        self.lenient: dict[type, type] = _make_twins(rename=rename, forbid_unknown_fields=False)
+            self.strict = _make_decoding_twins(rename=rename, forbid_unknown_fields=True)
+            self.encoding = _make_encoding_twins(rename=rename)
+        self.lenient: dict[type, type] = _make_decoding_twins(
+            rename=rename, forbid_unknown_fields=False
+        )
         # Public instance -> an instance this dialect encodes (identity for camel).
         self.to_wire: dict[type, Callable[[Any], Any] | None] = (
             {Usage: None, Body: None}
             if rename == "camel"
-            else {Usage: _usage_to(self.strict), Body: _body_to(self.strict)}
+            else {Usage: _usage_to(self.encoding), Body: _body_to(self.encoding)}
         )
 
 
