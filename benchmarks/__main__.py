@@ -1,6 +1,6 @@
 """``python -m benchmarks``: run every case, print a table, write JSON and an SVG chart.
 
-Each group (decode, encode, extract, ndjson) is timed as one interleaved run (see
+Each group (decode, encode, extract, body, auto, ndjson) is timed as one interleaved run (see
 ``measure.py``), so every ratio printed compares numbers taken side by side. Results go to
 ``benchmarks/results/latest.json`` and ``benchmarks/results/chart.svg`` (``--out`` to change),
 with the command, versions and machine that produced them.
@@ -33,7 +33,27 @@ SECTION_TITLES = {
     ("encode", "camel"): "encode: one usage to camel JSON ({nbytes} B)",
     ("encode", "snake"): "encode: one usage to snake JSON ({nbytes} B)",
     ("encode", "msgpack"): "encode: one usage to MessagePack ({nbytes} B)",
+    ("body", "url-snake"): "body: one response body, one url, snake JSON ({nbytes} B)",
+    ("body", "url-camel"): "body: one response body, one url, camel JSON ({nbytes} B)",
+    ("body", "1.5MB-snake"): (
+        "body: one response body, one 1.5 MB b64_json image, snake JSON ({nbytes:,} B)"
+    ),
+    ("body", "1.5MB-camel"): (
+        "body: one response body, one 1.5 MB b64Json image, camel JSON ({nbytes:,} B)"
+    ),
 }
+_AUTO_DOCS = {
+    "decode": "usage",
+    "decode_response": "url body",
+    "extract_usage": "url body",
+    "decode_lines": f"NDJSON, {cases.AUTO_LINES:,} usages",
+}
+for _wire in cases.WIRES:
+    for _call, _doc in _AUTO_DOCS.items():
+        SECTION_TITLES["auto", f"{_wire}-{_call}"] = (
+            f'auto: {_call}, UsageCodec("auto") vs UsageCodec("{_wire}"), {_wire} {_doc} '
+            "({nbytes:,} B)"
+        )
 
 
 def _time_text(seconds: float) -> str:
@@ -47,10 +67,10 @@ def _time_text(seconds: float) -> str:
 
 
 def _throughput(case: cases.Case, seconds: float) -> tuple[float | None, str]:
-    if case.group == "extract":
+    if case.group == "extract" or (case.group == "body" and case.nbytes >= 100_000):
         gbps = case.nbytes / seconds / 1e9
         return gbps, f"{gbps:.2f} GB/s"
-    if case.group == "ndjson":
+    if case.group == "ndjson" or case.records > 1:
         rps = case.records / seconds
         return rps, f"{rps / 1e6:.2f} M records/s"
     ops = 1 / seconds
@@ -88,12 +108,25 @@ def _machine() -> str:
 
 @dataclass
 class Plan:
-    """One group to time: its cases, the SDK case of each variant, interleaving options."""
+    """One group to time: its cases, the SDK case of each variant, interleaving options.
+
+    ``name`` tells plans of one group apart (the body group is two plans, timed with different
+    options); ``bases`` maps a variant to the case its time is divided by (default: the
+    group's ``msgspec`` floor of that variant), ``base_label`` names that column.
+    """
 
     group: str
     cases: list[cases.Case]
     sdk_keys: dict[str, str]
     options: dict[str, Any]
+    name: str = ""
+    bases: dict[str, str] | None = None
+    base_label: str = "t/msgspec"
+
+    @property
+    def id(self) -> str:
+        """The plan's name, or its group."""
+        return self.name or self.group
 
 
 def _median(values: list[float]) -> float:
@@ -120,13 +153,13 @@ class Runner:
         for plan in plans:
             for case in plan.cases:
                 case.verify()
-        results: dict[str, list[dict[str, measure.Timing]]] = {p.group: [] for p in plans}
+        results: dict[str, list[dict[str, measure.Timing]]] = {p.id: [] for p in plans}
         for r in range(repeats):
             for plan in plans:
-                self.log(f"{plan.group}: run {r + 1}/{repeats}, {len(plan.cases)} cases")
-                results[plan.group].append(measure.interleaved(plan.cases, **plan.options))
+                self.log(f"{plan.id}: run {r + 1}/{repeats}, {len(plan.cases)} cases")
+                results[plan.id].append(measure.interleaved(plan.cases, **plan.options))
         for plan in plans:
-            self._sections(plan, results[plan.group])
+            self._sections(plan, results[plan.id])
 
     def _sections(self, plan: Plan, runs: list[dict[str, measure.Timing]]) -> None:
         group = plan.group
@@ -137,7 +170,7 @@ class Runner:
         for case in plan.cases:
             variants.setdefault(case.variant, []).append(case)
         for variant, members in variants.items():
-            floor_key = f"{group}/{variant}/msgspec"
+            floor_key = (plan.bases or {}).get(variant, f"{group}/{variant}/msgspec")
             sdk_key = plan.sdk_keys.get(variant, "")
             title = SECTION_TITLES.get((group, variant), "")
             nbytes = members[0].nbytes
@@ -181,13 +214,13 @@ class Runner:
                 )
             self.sections.append(
                 {"group": group, "variant": variant, "title": title.format(nbytes=nbytes),
-                 "rows": rows}
+                 "base": plan.base_label, "rows": rows}
             )  # fmt: skip
 
     # --- groups ---------------------------------------------------------------------------
 
     def plans(self, groups: list[str]) -> list[Plan]:
-        """The decode, encode and extract plans among ``groups``."""
+        """The decode, encode, extract, body and auto plans among ``groups``."""
         micro = dict.fromkeys(("camel", "snake", "msgpack"))
         out = []
         if "decode" in groups:
@@ -199,6 +232,29 @@ class Runner:
         if "extract" in groups:
             sdk = {v: f"extract/{v}/sdk" for v in cases.EXTRACT_SIZES}
             out.append(Plan("extract", cases.extract_cases(), sdk, self.args.extract))
+        if "body" in groups:
+            # The SDK reads snake only: both dialects' rows are compared with its snake time.
+            for kind, options in (("url", self.args.micro), ("1.5MB", self.args.body_image)):
+                sdk = {f"{kind}-{wire}": f"body/{kind}-snake/sdk" for wire in cases.WIRES}
+                out.append(
+                    Plan("body", cases.body_cases((kind,)), sdk, options, name=f"body-{kind}")
+                )
+        if "auto" in groups:
+            for wire in cases.WIRES:
+                bases = {
+                    f"{wire}-{call}": f"auto/{wire}-{call}/{wire}" for call in cases.AUTO_CALLS
+                }
+                out.append(
+                    Plan(
+                        "auto",
+                        cases.auto_cases((wire,)),
+                        {},
+                        self.args.micro,
+                        name=f"auto-{wire}",
+                        bases=bases,
+                        base_label=f"t/{wire}",
+                    )
+                )
         return out
 
     def ndjson(self) -> None:
@@ -281,8 +337,9 @@ class Runner:
 
 def _table(sections: list[dict[str, Any]]) -> str:
     lines = []
-    header = f"{'case':<62} {'time':>10} {'throughput':>18} {'t/msgspec':>10} {'SDK/t':>7}"
     for section in sections:
+        base = section.get("base", "t/msgspec")
+        header = f"{'case':<62} {'time':>10} {'throughput':>18} {base:>10} {'SDK/t':>7}"
         lines.append("")
         lines.append(section["title"])
         lines.append(header)
@@ -302,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument(
         "--groups",
-        default="decode,encode,extract,ndjson,import",
+        default="decode,encode,extract,body,auto,ndjson,import",
         help="comma-separated groups to run (default: all)",
     )
     parser.add_argument("--quick", action="store_true", help="fewer rounds, 200k-line file")
@@ -311,11 +368,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     groups = [g.strip() for g in args.groups.split(",") if g.strip()]
-    unknown = sorted(set(groups) - {"decode", "encode", "extract", "ndjson", "import"})
+    known = {"decode", "encode", "extract", "body", "auto", "ndjson", "import"}
+    unknown = sorted(set(groups) - known)
     if unknown:
         parser.error(f"unknown group(s): {', '.join(unknown)}")
     args.micro = {"rounds": 61 if args.quick else 201, "batch": 0.001}
     args.extract = {"rounds": 7 if args.quick else 21, "batch": 0.005}
+    args.body_image = {"rounds": 7 if args.quick else 21, "batch": 0.01}
     args.ndjson_rounds = 3 if args.quick else 5
     args.import_rounds = 7 if args.quick else 31
     args.repeats = 1 if args.quick else 3
@@ -334,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {
             "micro": args.micro,
             "extract": args.extract,
+            "body_image": args.body_image,
             "ndjson_rounds": args.ndjson_rounds,
             "ndjson_lines": args.lines,
             "import_rounds": args.import_rounds,
@@ -360,8 +420,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{meta['machine']}; {meta['git']}")
     print(
         f"time: median of {args.repeats} run(s), each the best of {args.micro['rounds']} "
-        f"(extract {args.extract['rounds']}, ndjson {args.ndjson_rounds}) interleaved rounds; "
-        "t/msgspec and SDK/t: ratios within each run, median"
+        f"(extract and 1.5 MB bodies {args.extract['rounds']}, ndjson {args.ndjson_rounds}) "
+        "interleaved rounds; t/msgspec (t/snake, t/camel: over the codec of that dialect) and "
+        "SDK/t: ratios within each run, median"
     )
     print(_table(runner.sections))
     if runner.notes:

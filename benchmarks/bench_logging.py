@@ -82,6 +82,28 @@ def _filter_alone(usage_filter: logging.Filter, extra: dict[str, Any] | None, ar
     return best
 
 
+def _per_record(args: Any) -> None:
+    """The guard's figures: per fresh record, against the codec call doing the same decode."""
+    if __package__ in (None, ""):
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks import logging_cases, measure
+
+    print("| per fresh record (guard's cases) | ours | reference | bound | ratio |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for pair in [*logging_cases.filter_pairs(), logging_cases.formatter_pair()]:
+        pair.ours.verify()
+        timings = measure.interleaved(
+            [pair.ours, pair.ref], rounds=max(11, args.repeat * 4), number=1
+        )
+        ours = timings[pair.ours.key].best / pair.records
+        ref = timings[pair.ref.key].best / pair.records
+        bound = pair.bound(ref)
+        print(
+            f"| {pair.name}: {pair.ours.label} | {ours * 1e9:,.0f} ns | {ref * 1e9:,.0f} ns "
+            f"| {bound * 1e9:,.0f} ns | {ours / ref:.2f}x{'' if ours <= bound else ' (over)'} |"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
@@ -135,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     json_log = _logger(ul.JsonFormatter(), False)
     for name, extra in cases[:3]:
         print(f"| {name} | {_time(json_log, extra, args.records, args.repeat):,.0f} |")
+    print()
+    _per_record(args)
     print()
     print(
         f"Both columns format {FORMAT_USAGE!r} with defaults=FORMAT_DEFAULTS ('-' when "

@@ -30,7 +30,7 @@ from typing import Any
 import msgspec
 
 import usagecodec
-from usagecodec import InputTokensDetails, Usage, UsageCodec
+from usagecodec import InputTokensDetails, Usage, UsageCodec, Wire
 from usagecodec._models import PostV2ProxyImagesVariationsResponseBody as Body
 from usagecodec._variants import DIALECTS
 
@@ -161,8 +161,8 @@ class Case:
     """One call ``fn(arg, **kwargs)`` in one comparison.
 
     Attributes:
-        group: ``decode``, ``encode``, ``extract`` or ``ndjson``.
-        variant: What is decoded: ``camel``, ``snake``, ``msgpack``, ``2MB``, ``1M``...
+        group: ``decode``, ``encode``, ``extract``, ``body``, ``auto`` or ``ndjson``.
+        variant: What is decoded: ``camel``, ``snake``, ``msgpack``, ``2MB``, ``url-snake``...
         impl: Short id of the implementation, unique within ``group/variant``.
         role: ``ours``, ``floor``, ``sdk``, ``peer`` or ``ref`` (see the module docstring).
         label: What the call is, for people.
@@ -205,14 +205,16 @@ class Case:
 
 
 def counts(obj: Any) -> tuple[Any, ...]:
-    """The five counts of whatever a decode case returns (object, tuple or encoded bytes)."""
+    """The five counts of whatever a decode case returns (object, tuple, dict or encoded
+    bytes; a dict has the keys of either dialect)."""
     if isinstance(obj, tuple):
         return obj
     if isinstance(obj, str):
         obj = obj.encode()
     if isinstance(obj, bytes):
-        data: Any = json.loads(obj) if obj[:1] == b"{" else msgspec.msgpack.decode(obj)
-        top = {k.replace("_", "").lower(): v for k, v in data.items()}
+        obj = json.loads(obj) if obj[:1] == b"{" else msgspec.msgpack.decode(obj)
+    if isinstance(obj, dict):
+        top = {k.replace("_", "").lower(): v for k, v in obj.items()}
         d = {k.replace("_", "").lower(): v for k, v in top["inputtokensdetails"].items()}
         names = ("totaltokens", "inputtokens", "outputtokens")
         return (*(top[n] for n in names), d["texttokens"], d["imagetokens"])
@@ -654,6 +656,281 @@ def extract_cases(sizes: dict[str, int] | None = None) -> list[Case]:
                 "orq SDK ResponseBody.model_validate_json(...).usage",
                 sdk_usage,
             )
+    return cases
+
+
+# --- body: single response bodies -----------------------------------------------------------
+
+BODY_URL = b"https://images.example.com/v/abcdef0123456789/variation-1.png"
+"""The image URL of the small response body."""
+BODY_IMAGE_B64 = 1_500_000
+"""Bytes of base64 in the large response body's one ``b64_json`` image."""
+BODY_KINDS = ("url", "1.5MB")
+"""The two bodies of the ``body`` group: one URL, or one 1.5 MB base64 image."""
+WIRES: tuple[Wire, ...] = ("snake", "camel")
+"""The two dialects, in the order their cases are timed."""
+
+
+@functools.cache
+def image_b64(length: int = BODY_IMAGE_B64) -> bytes:
+    """``length`` bytes of base64 (a multiple of 4) that look like a real PNG.
+
+    The encoded bytes are a PNG signature and ``IHDR`` chunk header followed by pseudo-random
+    bytes (fixed seed, incompressible like real image data): every run measures the same bytes.
+    """
+    if length % 4:
+        raise ValueError(f"base64 length {length} is not a multiple of 4")
+    # PNG signature, then the IHDR chunk of a 1024x1024 RGBA image (its CRC left random)
+    head = (
+        b"\x89PNG\r\n\x1a\n"
+        + b"\x00\x00\x00\rIHDR\x00\x00\x04\x00\x00\x00\x04\x00\x08\x06\x00\x00\x00"
+    )
+    raw = head + random.Random(length).randbytes(length // 4 * 3 - len(head))
+    return base64.b64encode(raw)
+
+
+def response(item: bytes, wire: str) -> bytes:
+    """A response body in ``wire`` with one ``data`` item (its JSON object) and the usage.
+
+    ``{"created":1764547200,"data":[<item>],"output_format":"png","size":"1024x1024",
+    "quality":"high","usage":{...}}``, keys in the dialect (``outputFormat`` in camel).
+    """
+    snake = wire == "snake"
+    output_format, usage = (b"output_format", SNAKE) if snake else (b"outputFormat", CAMEL)
+    return (
+        b'{"created":1764547200,"data":[' + item + b'],"' + output_format
+        + b'":"png","size":"1024x1024","quality":"high","usage":' + usage + b"}"
+    )  # fmt: skip
+
+
+@functools.cache
+def body(kind: str, wire: str) -> bytes:
+    """The ``body`` group's document ``kind`` (``url`` or ``1.5MB``) in ``wire``.
+
+    ``url``: one ``{"url": ...}`` item (the key is ``url`` in both dialects; 295 bytes in
+    snake). ``1.5MB``: one ``{"b64_json": ...}`` item (``b64Json`` in camel) holding
+    :data:`BODY_IMAGE_B64` bytes of base64.
+    """
+    if kind == "url":
+        item = b'{"url":"' + BODY_URL + b'"}'
+    elif kind == "1.5MB":
+        key = b"b64_json" if wire == "snake" else b"b64Json"
+        item = b'{"' + key + b'":"' + image_b64() + b'"}'
+    else:
+        raise ValueError(f"unknown body {kind!r}")
+    return response(item, wire)
+
+
+# The floors of the body group: plain msgspec Structs of the body, default Struct config, in
+# each dialect (no 64-bit bound on integers, no frozen/gc settings, unknown fields ignored).
+
+
+class PlainSnakeDetails(msgspec.Struct):
+    text_tokens: int | float
+    image_tokens: int | float
+
+
+class PlainSnakeUsage(msgspec.Struct):
+    total_tokens: int | float
+    input_tokens: int | float
+    output_tokens: int | float
+    input_tokens_details: PlainSnakeDetails
+
+
+class PlainSnakeItem(msgspec.Struct):
+    b64_json: str | msgspec.UnsetType = msgspec.UNSET
+    url: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class PlainSnakeBody(msgspec.Struct):
+    created: int | float
+    data: list[PlainSnakeItem]
+    output_format: str | msgspec.UnsetType = msgspec.UNSET
+    size: str | msgspec.UnsetType = msgspec.UNSET
+    quality: str | msgspec.UnsetType = msgspec.UNSET
+    usage: PlainSnakeUsage | msgspec.UnsetType = msgspec.UNSET
+
+
+class PlainCamelDetails(msgspec.Struct, rename="camel"):
+    text_tokens: int | float
+    image_tokens: int | float
+
+
+class PlainCamelUsage(msgspec.Struct, rename="camel"):
+    total_tokens: int | float
+    input_tokens: int | float
+    output_tokens: int | float
+    input_tokens_details: PlainCamelDetails
+
+
+class PlainCamelItem(msgspec.Struct, rename="camel"):
+    b64_json: str | msgspec.UnsetType = msgspec.UNSET
+    url: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class PlainCamelBody(msgspec.Struct, rename="camel"):
+    created: int | float
+    data: list[PlainCamelItem]
+    output_format: str | msgspec.UnsetType = msgspec.UNSET
+    size: str | msgspec.UnsetType = msgspec.UNSET
+    quality: str | msgspec.UnsetType = msgspec.UNSET
+    usage: PlainCamelUsage | msgspec.UnsetType = msgspec.UNSET
+
+
+PLAIN_BODY: dict[str, type[msgspec.Struct]] = {"snake": PlainSnakeBody, "camel": PlainCamelBody}
+
+
+def _body_checker(kind: str) -> Callable[[Any], None]:
+    """Check a decoded body (object or dict): the usage's counts, and its one data item."""
+    image = BODY_URL.decode() if kind == "url" else None
+
+    def check(result: Any) -> None:
+        if isinstance(result, dict):
+            usage, items = result["usage"], result["data"]
+            item = next(iter(items[0].values())) if len(items) == 1 else None
+        else:
+            usage, items = result.usage, result.data
+            item = None
+            if len(items) == 1:
+                item = items[0].url if kind == "url" else items[0].b64_json
+        got = counts(usage)
+        assert got == EXPECTED, f"wrong counts {got!r}, expected {EXPECTED!r}"
+        assert isinstance(item, str), f"expected one data item with a string, got {items!r:.200}"
+        if image is not None:
+            assert item == image, f"wrong url {item!r}"
+        else:
+            assert len(item) == BODY_IMAGE_B64, f"b64_json of {len(item)} bytes"
+
+    return check
+
+
+def body_cases(kinds: tuple[str, ...] = BODY_KINDS) -> list[Case]:
+    """Group ``body``: one response body (one URL, or one 1.5 MB base64 image), both dialects.
+
+    Variants ``<kind>-<wire>`` (``url-snake``, ``1.5MB-camel``...). Per variant:
+    ``UsageCodec(wire).decode_response`` and ``.extract_usage`` (ours), the plain msgspec
+    Struct of the body in that dialect (the floor, impl ``msgspec``), the SDK's
+    ``CreateImageVariationResponseBody.model_validate_json`` (snake only) and ``orjson.loads``
+    (a ref: parsing alone, no types).
+    """
+    cases: list[Case] = []
+    sdk = _sdk()
+    orjson = _orjson()
+    for kind in kinds:
+        check = _body_checker(kind)
+        for wire in WIRES:
+            doc = body(kind, wire)
+            codec = UsageCodec(wire)
+
+            def add(
+                impl: str,
+                role: str,
+                label: str,
+                fn: Any,
+                check: Callable[[Any], None] = check,
+                *,
+                v: str = f"{kind}-{wire}",
+                doc: bytes = doc,
+            ) -> None:
+                cases.append(
+                    Case("body", v, impl, role, label, fn, doc, nbytes=len(doc), check=check)
+                )
+
+            add(
+                "decode_response",
+                "ours",
+                f'UsageCodec("{wire}").decode_response',
+                codec.decode_response,
+            )
+            add(
+                "msgspec",
+                "floor",
+                f"msgspec.json.Decoder(<plain {wire} body Struct>).decode",
+                msgspec.json.Decoder(PLAIN_BODY[wire]).decode,
+            )
+            add(
+                "extract_usage",
+                "ours",
+                f'UsageCodec("{wire}").extract_usage',
+                codec.extract_usage,
+                _check_usage,
+            )
+            if sdk is not None and wire == "snake":
+                add(
+                    "sdk",
+                    "sdk",
+                    "orq SDK ResponseBody.model_validate_json",
+                    sdk.CreateImageVariationResponseBody.model_validate_json,
+                )
+            if orjson is not None:
+                add("orjson", "ref", "orjson.loads (no types)", orjson.loads)
+    return cases
+
+
+# --- auto: wire="auto" against the codec of the document's dialect --------------------------
+
+AUTO_LINES = 1000
+"""Lines of the ``auto`` group's NDJSON buffer (the same usage on every line)."""
+AUTO_CALLS = ("decode", "decode_response", "extract_usage", "decode_lines")
+"""The calls compared: ``UsageCodec("auto").<call>`` vs ``UsageCodec(<wire>).<call>``."""
+
+
+@functools.cache
+def usage_lines(wire: str, lines: int = AUTO_LINES) -> bytes:
+    """An NDJSON buffer of ``lines`` copies of the small usage document in ``wire``."""
+    return (DOCS[wire] + b"\n") * lines
+
+
+def _lines_checker(lines: int) -> Callable[[Any], None]:
+    def check(result: Any) -> None:
+        assert len(result) == lines, f"{len(result)} usages, expected {lines}"
+        wrong = [i for i, usage in enumerate(result) if counts(usage) != EXPECTED]
+        assert not wrong, f"wrong counts on lines {wrong[:5]}, expected {EXPECTED!r}"
+
+    return check
+
+
+def auto_cases(wires: tuple[Wire, ...] = WIRES) -> list[Case]:
+    """Group ``auto``: ``UsageCodec("auto")`` against the codec of the document's dialect.
+
+    Variants ``<wire>-<call>`` (``snake-decode``, ``camel-decode_lines``...), each with two
+    cases: impl ``auto`` (``UsageCodec("auto").<call>``) and impl ``<wire>``
+    (``UsageCodec(<wire>).<call>``, the base the ratio is taken against). The documents:
+    :data:`SNAKE` / :data:`CAMEL` for ``decode``, the ``url`` body for ``decode_response`` and
+    ``extract_usage``, :data:`AUTO_LINES` usage lines for ``decode_lines``.
+    """
+    cases: list[Case] = []
+    auto = UsageCodec("auto")
+    for wire in wires:
+        fixed = UsageCodec(wire)
+        for call in AUTO_CALLS:
+            check: Callable[[Any], None] = _check_usage
+            records = 1
+            if call == "decode":
+                doc = DOCS[wire]
+            elif call == "decode_lines":
+                doc = usage_lines(wire)
+                records = AUTO_LINES
+                check = _lines_checker(AUTO_LINES)
+            else:
+                doc = body("url", wire)
+                if call == "decode_response":
+                    check = _body_checker("url")
+            for impl, codec in (("auto", auto), (wire, fixed)):
+                cases.append(
+                    Case(
+                        "auto",
+                        f"{wire}-{call}",
+                        impl,
+                        "ours",
+                        f'UsageCodec("{impl}").{call}',
+                        getattr(codec, call),
+                        doc,
+                        nbytes=len(doc),
+                        records=records,
+                        check=check,
+                    )
+                )
     return cases
 
 

@@ -45,6 +45,8 @@ def render_svg(result: dict[str, Any]) -> str:
     """Return the SVG document for ``result`` (the dict written to ``latest.json``)."""
     sections: list[tuple[str, list[dict[str, Any]]]] = []
     for section in result["sections"]:
+        if section.get("base", "t/msgspec") != "t/msgspec":
+            continue  # a ratio over another of our calls (wire="auto"): not on this scale
         rows = [row for row in section["rows"] if row.get("vs_floor")]
         if rows:
             sections.append((section["title"], rows))

@@ -1,17 +1,20 @@
 """Performance guard: the project's targets as plain assertions.
 
-Run with ``python -m pytest benchmarks/test_guard.py`` (under two minutes on two cores).
+Run with ``python -m pytest benchmarks/test_guard.py`` (1.5-2.5 minutes on two cores: more when
+missed targets are re-measured).
 
 Absolute times on a shared machine drift by 30 % and more, so every assertion compares two
 implementations timed in the *same* interleaved run (alternating ~1 ms batches, best of many;
-see ``measure.py``) and asserts their ratio. The decode, encode and extract groups are each
-measured in RUNS separate runs, spread out in time (decode, encode, extract, decode, ...), and
-the median of the runs' ratios is asserted, so a burst of load on the machine during one run
-can neither fail nor pass a target alone. A missed target is measured afresh (RETRIES times at
-most) before its test fails; the threshold never changes. Each failure message prints the
-measured ratio (and every run's); the session ends with a summary of every ratio measured,
-met or not, and the machine's load average when it exceeded its CPU count (ratios between
-Python-heavy and C-heavy code then shift by up to ~10 %).
+see ``measure.py``) and asserts their ratio. The decode, encode, extract, body (one url, one
+1.5 MB image) and auto groups are each measured in RUNS separate runs, spread out in time
+(decode, encode, extract, body-url, body-1.5MB, auto, decode, ...), and the median of the runs'
+ratios is asserted, so a burst of load on the machine during one run can neither fail nor pass
+a target alone. A missed target is measured afresh (RETRIES times at most; for the body and
+auto groups, only the target's two cases, interleaved as before) before its test fails; the
+threshold never changes. Each failure message prints the measured ratio (and every run's); the
+session ends with a summary of every ratio measured, met or not, and the machine's load
+average when it exceeded its CPU count (ratios between Python-heavy and C-heavy code then
+shift by up to ~10 %).
 
 The ndjson tests are skipped only while ``usagecodec.summarize`` does not exist. One worker is
 compared with the floor on a 200,000-line file (``USAGECODEC_GUARD_LINES`` overrides it), the
@@ -33,6 +36,8 @@ RUNS = 5
 MICRO: dict[str, Any] = {"rounds": 201, "batch": 0.001}
 # Extract cases: each call takes 0.01-3 ms.
 EXTRACT: dict[str, Any] = {"rounds": 21, "batch": 0.005}
+# Single response bodies carrying a 1.5 MB image: each call takes 0.05-0.5 ms.
+BODY_IMAGE: dict[str, Any] = {"rounds": 21, "batch": 0.01}
 # ndjson: one worker against the floor on a 200k-line file (24 MB: per-record costs dominate,
 # as on the 1M-line file, and more rounds fit); workers and memory on the 1M-line file, where
 # starting the second worker weighs as little as in real use.
@@ -64,6 +69,28 @@ ENCODE_KEYS = [
 EXTRACT_KEYS = [
     f"extract/{size}/{impl}" for size in cases.EXTRACT_SIZES for impl in ("pure", "numpy", "sdk")
 ]
+# Our two calls with the floor between them (each ratio is taken against the floor).
+BODY_URL_KEYS = [
+    f"body/url-{wire}/{impl}"
+    for wire in cases.WIRES
+    for impl in ("decode_response", "msgspec", "extract_usage")
+]
+BODY_IMAGE_KEYS = [
+    "body/1.5MB-snake/decode_response",
+    "body/1.5MB-snake/msgspec",
+    "body/1.5MB-snake/extract_usage",
+    "body/1.5MB-snake/sdk",
+    "body/1.5MB-camel/decode_response",
+    "body/1.5MB-camel/msgspec",
+]
+AUTO_KEYS = [
+    f"auto/{wire}-{call}/{impl}"
+    for wire in cases.WIRES
+    for call in cases.AUTO_CALLS
+    for impl in ("auto", wire)
+]
+OPTIONAL_KEYS = {"body/1.5MB-snake/sdk"}
+"""Keys whose absence (a peer not installed) skips only the tests that need them."""
 
 
 def _measure(selected: list[cases.Case], *, runs: int = RUNS, **options: Any) -> Runs:
@@ -89,20 +116,25 @@ def _load_note(when: str) -> None:
 
 @pytest.fixture(scope="module")
 def micro_runs() -> dict[str, Runs | str]:
-    """decode, encode and extract, RUNS runs each, the groups taking turns.
+    """decode, encode, extract, body-url, body-1.5MB and auto, RUNS runs each, the groups
+    taking turns.
 
     A group whose cases are not all available maps to the reason instead.
     """
     from usagecodec import _scan
 
-    _load_note("before the decode/encode/extract runs")
+    _load_note("before the decode/encode/extract/body/auto runs")
     plans: dict[str, tuple[list[cases.Case], dict[str, Any]] | str] = {}
-    for group, all_cases, keys, options in (
+    for group, all_cases, wanted, options in (
         ("decode", cases.decode_cases(), DECODE_KEYS, MICRO),
         ("encode", cases.encode_cases(), ENCODE_KEYS, MICRO),
         ("extract", cases.extract_cases(), EXTRACT_KEYS, EXTRACT),
+        ("body-url", cases.body_cases(("url",)), BODY_URL_KEYS, MICRO),
+        ("body-1.5MB", cases.body_cases(("1.5MB",)), BODY_IMAGE_KEYS, BODY_IMAGE),
+        ("auto", cases.auto_cases(), AUTO_KEYS, MICRO),
     ):
         found = {c.key: c for c in all_cases}
+        keys = [key for key in wanted if key in found or key not in OPTIONAL_KEYS]
         missing = [key for key in keys if key not in found]
         if missing:
             plans[group] = f"peers not installed (pip install usagecodec[bench]): {missing}"
@@ -133,13 +165,16 @@ def micro_runs() -> dict[str, Runs | str]:
 _PLANS: dict[str, tuple[list[cases.Case], dict[str, Any]] | str] = {}
 
 
-def _again(group: str) -> Callable[[], Runs]:
-    """Measure one micro group afresh, RUNS runs (for a retry)."""
+def _again(group: str, keys: list[str] | None = None) -> Callable[[], Runs]:
+    """Measure one micro group afresh, RUNS runs (for a retry); only the cases ``keys`` of it
+    (in the group's order) when given."""
 
     def remeasure() -> Runs:
         plan = _PLANS[group]
         assert not isinstance(plan, str)
         selected, options = plan
+        if keys is not None:
+            selected = [case for case in selected if case.key in keys]
         return [
             {key: t.best for key, t in measure.interleaved(selected, **options).items()}
             for _ in range(RUNS)
@@ -286,6 +321,91 @@ def test_extract_faster_than_sdk(extract_runs: Runs, size: str) -> None:
     2 MB and 3x at 8 MB; the pure fallback is reported."""
     _report(f"extract-{size}-pure-vs-sdk", extract_runs)
     _check(f"extract-{size}-vs-sdk", extract_runs, again=_again("extract"))
+
+
+# --- body ---------------------------------------------------------------------------------
+
+
+def _pair(group: str, target_id: str) -> Callable[[], Runs]:
+    """Re-measure only the two cases of ``target_id`` (a retry in a large group)."""
+    target = targets.by_id(target_id)
+    return _again(group, [target.ours, target.ref])
+
+
+@pytest.fixture
+def body_url_runs(micro_runs: dict[str, Runs | str]) -> Runs:
+    """decode_response, the plain-Struct floor and extract_usage on the url body, both
+    dialects, RUNS runs."""
+    return _group(micro_runs, "body-url")
+
+
+@pytest.fixture
+def body_image_runs(micro_runs: dict[str, Runs | str]) -> Runs:
+    """decode_response and the plain-Struct floor on the 1.5 MB image body, both dialects;
+    extract_usage and the SDK on its snake form; RUNS runs."""
+    return _group(micro_runs, "body-1.5MB")
+
+
+@pytest.mark.parametrize("wire", cases.WIRES)
+def test_body_url_decode_response_within_1_25_of_plain(body_url_runs: Runs, wire: str) -> None:
+    """decode_response of the one-url body costs at most 1.25x a bare msgspec decode of a plain
+    Struct of the body in the same dialect."""
+    target = f"body-url-{wire}-vs-plain"
+    _check(target, body_url_runs, again=_pair("body-url", target))
+
+
+@pytest.mark.parametrize("wire", cases.WIRES)
+def test_body_url_extract_usage_within_1_3_of_plain(body_url_runs: Runs, wire: str) -> None:
+    """extract_usage of the one-url body costs at most 1.3x the plain-Struct body decode."""
+    target = f"body-url-{wire}-extract-vs-plain"
+    _check(target, body_url_runs, again=_pair("body-url", target))
+
+
+@pytest.mark.parametrize("wire", cases.WIRES)
+def test_body_image_decode_response_within_1_25_of_plain(body_image_runs: Runs, wire: str) -> None:
+    """decode_response of the body with a 1.5 MB base64 image costs at most 1.25x the
+    plain-Struct decode of the same body."""
+    target = f"body-1.5MB-{wire}-vs-plain"
+    _check(target, body_image_runs, again=_pair("body-1.5MB", target))
+
+
+def test_body_image_extract_usage_3x_faster_than_sdk(body_image_runs: Runs) -> None:
+    """extract_usage of the snake body with a 1.5 MB image is at least 3x faster than the
+    SDK's model_validate_json."""
+    from usagecodec import _scan
+
+    target = "body-1.5MB-snake-extract-vs-sdk"
+    if targets.by_id(target).ref not in body_image_runs[0]:
+        pytest.skip("the SDK is not installed (pip install usagecodec[bench])")
+    if not _scan.HAVE_NUMPY:
+        pytest.skip("numpy is not installed (pip install usagecodec[fast])")
+    _check(target, body_image_runs, again=_pair("body-1.5MB", target))
+
+
+# --- auto -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def auto_runs(micro_runs: dict[str, Runs | str]) -> Runs:
+    """wire="auto" and the codec of the document's dialect, four calls, both dialects, RUNS
+    runs."""
+    return _group(micro_runs, "auto")
+
+
+@pytest.mark.parametrize("call", cases.AUTO_CALLS)
+def test_auto_on_snake_within_1_15_of_snake(auto_runs: Runs, call: str) -> None:
+    """On a snake document, every UsageCodec("auto") call costs at most 1.15x the same call
+    of UsageCodec("snake")."""
+    target = f"auto-snake-{call}-vs-snake"
+    _check(target, auto_runs, again=_pair("auto", target))
+
+
+@pytest.mark.parametrize("call", cases.AUTO_CALLS)
+def test_auto_on_camel_within_1_1_of_camel(auto_runs: Runs, call: str) -> None:
+    """On a camel document, every UsageCodec("auto") call costs at most 1.1x the same call
+    of UsageCodec() (camel)."""
+    target = f"auto-camel-{call}-vs-camel"
+    _check(target, auto_runs, again=_pair("auto", target))
 
 
 # --- ndjson ---------------------------------------------------------------------------------

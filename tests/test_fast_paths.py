@@ -227,3 +227,29 @@ class TestAutoAdapts:
         """Only lenient auto codecs adapt; the others keep their fixed order."""
         assert UsageCodec("snake")._hint is None
         assert UsageCodec("auto", strict=True)._hint is None
+
+
+class TestFunctionsInTheInstance:
+    @pytest.mark.parametrize(("wire", "fmt", "strict"), CONFIGS)
+    def test_called_through_the_class_too(self, wire: str, fmt: str, strict: bool) -> None:
+        """``UsageCodec.decode(codec, doc)`` and the others give what ``codec.decode`` gives."""
+        codec = _codec(wire, fmt, strict)
+        dialect = "snake" if wire == "snake" else "camel"
+        usage = msgspec.json.decode(USAGE[dialect])
+        body = msgspec.json.decode(URL_BODY[dialect])
+        encode = msgspec.json.encode if fmt == "json" else msgspec.msgpack.encode
+        doc, body_doc = encode(usage), encode(body)
+        assert UsageCodec.decode(codec, doc) == codec.decode(doc) == EXPECTED
+        assert UsageCodec.decode_response(codec, body_doc) == codec.decode_response(body_doc)
+        assert UsageCodec.extract_usage(codec, body_doc) == codec.extract_usage(body_doc)
+        assert UsageCodec.encode(codec, EXPECTED) == codec.encode(EXPECTED)
+        parsed = codec.decode_response(body_doc)
+        assert UsageCodec.encode_response(codec, parsed) == codec.encode_response(parsed)
+
+    def test_the_functions_take_no_self(self) -> None:
+        """``codec.decode`` is a function of the document alone, documented as the method."""
+        codec = UsageCodec("snake")
+        for name in ("decode", "decode_response", "extract_usage", "encode", "encode_response"):
+            fn = getattr(codec, name)
+            assert not hasattr(fn, "__self__"), name
+            assert fn.__doc__ == getattr(UsageCodec, name).__doc__, name

@@ -7,7 +7,7 @@ import json
 import logging
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -373,3 +373,559 @@ def test_old_module_name_warns_and_gives_the_same_objects() -> None:
         old = importlib.import_module("usagecodec.logging")
     assert old.UsageFilter is ul.UsageFilter and old.__all__ == ul.__all__
     assert {"TEXT_TOKENS", "IMAGE_TOKENS"} <= set(ul.__all__)
+
+
+# --- equivalence with the reference implementation ------------------------------------------
+#
+# The filter and the formatter take shortcuts for the common values (a Usage, a usage or a
+# response body as bytes, a plain dict, a record whose time falls in a cached second). Below,
+# the implementation they replaced is kept as the reference, and both are fed everything: the
+# JSONTestSuite corpus, generated usages and bodies in both dialects (extra fields, wrong
+# types, huge ints, floats, escapes, byte-order marks, long images), every carrier type, and
+# records without the attributes. Record attributes (names, order, values, types, error text)
+# and formatter output must be identical.
+
+from usagecodec import MAX_DEPTH  # noqa: E402
+from usagecodec._line import LineDecoder  # noqa: E402
+from usagecodec._models import PostV2ProxyImagesVariationsResponseBody as _Body  # noqa: E402
+
+_SUITE_DIRS = [
+    Path(__file__).parent / "data" / "JSONTestSuite" / "test_parsing",
+    Path("/work/shared/conformance/JSONTestSuite/test_parsing"),
+]
+SUITE = next((d for d in _SUITE_DIRS if d.is_dir()), _SUITE_DIRS[0])
+SUITE_FILES = sorted(SUITE.glob("*.json"))
+
+
+class _ReferenceDecoder:
+    """The filter's decoder before the fast paths: LineDecoder for text, JSON for dicts."""
+
+    def __init__(self, wire: Any) -> None:
+        self.line = LineDecoder(UsageCodec(wire, "json"), None)
+        self.wire = wire
+
+    def __call__(self, value: object) -> Usage | None:
+        if type(value) is Usage:
+            return value
+        if isinstance(value, (bytes, bytearray, memoryview, str)):
+            return self.line(value)  # type: ignore[arg-type]
+        if value is None:
+            return None
+        if isinstance(value, (dict, Mapping)):
+            if ul._too_deep(value):
+                raise usagecodec.UsageDecodeError(
+                    f"nesting deeper than {MAX_DEPTH} levels", wire=self.wire
+                )
+            return self.line(msgspec.json.encode(value))
+        if isinstance(value, _Body):
+            return None if value.usage is msgspec.UNSET else value.usage
+        raise TypeError(
+            f"expected bytes, str, dict, Usage or a response body, got {type(value).__name__}"
+        )
+
+
+class ReferenceFilter(logging.Filter):
+    """UsageFilter as it was: the reference meaning of every record attribute."""
+
+    def __init__(
+        self,
+        *,
+        wire: Any = "auto",
+        usage_attr: str = "usage",
+        body_attr: str = "response_body",
+        otel_names: bool = True,
+    ) -> None:
+        super().__init__()
+        self._decode = _ReferenceDecoder(wire)
+        self.usage_attr = usage_attr
+        self.body_attr = body_attr
+        self.otel_names = otel_names
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        d = record.__dict__
+        if self.usage_attr in d:
+            value = d[self.usage_attr]
+        elif self.body_attr in d:
+            value = d[self.body_attr]
+        else:
+            return True
+        if "usage_attributes" in d or "usage_error" in d:
+            return True
+        try:
+            usage = self._decode(value)
+        except Exception as exc:
+            d["usage_error"] = ul._describe(exc)
+            return True
+        if usage is not None:
+            attrs = usage.otel_attributes()
+            d["usage_attributes"] = attrs
+            d["usage_total_tokens"] = usage.total_tokens
+            d["usage_input_tokens"] = usage.input_tokens
+            d["usage_output_tokens"] = usage.output_tokens
+            details = usage.input_tokens_details
+            d["usage_text_tokens"] = details.text_tokens
+            d["usage_image_tokens"] = details.image_tokens
+            if self.otel_names:
+                d.update(attrs)
+        return True
+
+
+class ReferenceJsonFormatter(ul.JsonFormatter):
+    """JsonFormatter.format as it was (datetime per record, every attribute visited)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._filter = ReferenceFilter(  # type: ignore[assignment]
+            wire=kwargs.get("wire", "auto"),
+            usage_attr=kwargs.get("usage_attr", "usage"),
+            body_attr=kwargs.get("body_attr", "response_body"),
+            otel_names=False,
+        )
+
+    def format(self, record: logging.LogRecord) -> str:
+        import datetime
+
+        self._filter.filter(record)
+        d = record.__dict__
+        out: dict[str, Any] = {
+            "time": datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        attrs = d.get("usage_attributes")
+        if attrs:
+            out.update(attrs)
+        if self.extras:
+            skip = self._skip
+            for key, value in d.items():
+                if key not in skip and key not in out:
+                    out[key] = ul._DEEP if ul._too_deep(value) else value
+        elif "usage_error" in d:
+            out["usage_error"] = d["usage_error"]
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            out["exception"] = record.exc_text
+        if record.stack_info:
+            out["stack"] = self.formatStack(record.stack_info)
+        try:
+            return self._encode(out).decode()
+        except UnicodeEncodeError:
+            return ul._ascii_json(out)
+        except Exception:
+            safe = {ul._safe_key(k): ul._safe_repr(v) for k, v in out.items()}
+            try:
+                return self._encode(safe).decode()
+            except UnicodeEncodeError:
+                return ul._ascii_json(safe)
+
+
+def _typed(value: Any) -> Any:
+    """A value with the type of every part, so that 1 == 1.0 == True do not compare equal."""
+    if isinstance(value, dict):
+        return ("dict", type(value), [(_typed(k), _typed(v)) for k, v in value.items()])
+    if isinstance(value, (list, tuple)):
+        return (type(value), [_typed(v) for v in value])
+    if isinstance(value, float) and value != value:
+        return (float, "nan")
+    return (type(value), value)
+
+
+_FILTERS: dict[tuple[Any, ...], tuple[logging.Filter, logging.Filter]] = {}
+
+
+def _filters(**options: Any) -> tuple[logging.Filter, logging.Filter]:
+    """One (new, reference) pair per option set, reused: codecs adapt to what they saw."""
+    key = tuple(sorted(options.items()))
+    if key not in _FILTERS:
+        _FILTERS[key] = (ul.UsageFilter(**options), ReferenceFilter(**options))
+    return _FILTERS[key]
+
+
+def assert_same_annotation(extra: dict[str, Any], **options: Any) -> dict[str, Any]:
+    """Filter two identical records, new and reference: identical attributes, in order."""
+    new_filter, ref_filter = _filters(**options)
+    new, ref = record(**extra), record(**extra)
+    assert new_filter.filter(new) is True
+    assert ref_filter.filter(ref) is True
+    got, want = new.__dict__, ref.__dict__
+    assert list(got) == list(want), (extra, got.keys() ^ want.keys())
+    for key in want:
+        if key in ("created", "msecs", "relativeCreated", "thread", "process"):
+            continue
+        if got[key] is want[key]:
+            continue
+        assert _typed(got[key]) == _typed(want[key]), (key, got[key], want[key], extra)
+    return got
+
+
+def _carriers(data: bytes) -> list[object]:
+    return [data, bytearray(data), memoryview(data), data.decode("utf-8", "surrogateescape")]
+
+
+def _big_body(usage: bytes, *, size: int = 6000, prefix: bytes = b"") -> bytes:
+    return (
+        prefix
+        + b'{"created":1,"data":[{"b64_json":"'
+        + b"QUJD" * (size // 4)
+        + b'"}],"output_format":"png","usage":'
+        + usage
+        + b"}"
+    )
+
+
+class TestFilterEquivalence:
+    @pytest.mark.skipif(not SUITE_FILES, reason="JSONTestSuite not found")
+    def test_json_test_suite(self) -> None:
+        """Every JSONTestSuite file, bare and inside bodies (small and long), every wire."""
+        assert len(SUITE_FILES) > 300
+        for path in SUITE_FILES:
+            raw = path.read_bytes()
+            values: list[object] = [
+                raw,
+                b'{"created":1,"data":[],"usage":' + raw + b"}",
+                b'{"created":1,"data":[],"usage":' + SNAKE + b',"x":' + raw + b"}",
+                _big_body(raw),
+                _big_body(CAMEL, prefix=raw[:1]),
+            ]
+            if len(raw) < 100_000:
+                values.append(raw.decode("utf-8", "surrogateescape"))
+            for value in values:
+                for wire in ("auto", "camel", "snake"):
+                    for attr in ("usage", "response_body"):
+                        assert_same_annotation({attr: value}, wire=wire)
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            CAMEL,
+            SNAKE,
+            BODY,
+            b" " + CAMEL,
+            b"\xef\xbb\xbf" + CAMEL,
+            b"\xef\xbb\xbf" + BODY,
+            b"\xef\xbb\xbf\xef\xbb\xbf" + SNAKE,
+            CAMEL[:-1],
+            CAMEL.replace(b"}}", b',"x":1}}'),
+            CAMEL.replace(b'{"total', b'{"created":1,"data":[],"total'),
+            SNAKE.replace(b'{"total', b'{"created":1,"data":[],"total'),
+            CAMEL[:-1] + b"," + SNAKE[1:],
+            SNAKE[:-1] + b"," + CAMEL[1:],
+            SNAKE.replace(b"total_tokens", b"total\\u005ftokens"),
+            b'{"created":1,"data":[],"usage":' + SNAKE.replace(b"text_", b"te\\u0078t_") + b"}",
+            b'{"created":1,"data":[],"usage":' + SNAKE + b',"total_tokens":1}',
+            b'{"created":1,"data":[],"total_tokens":1,"usage":' + SNAKE + b"}",
+            b'{"created":1,"data":[],"total\\u005ftokens":1,"usage":' + SNAKE + b"}",
+            b'{"created":1,"data":[],"input_tokens":"x","usage":' + SNAKE + b"}",
+            b'{"created":1,"data":[],"usage":' + SNAKE + b',"usage":' + CAMEL + b"}",
+            b'{"created":1,"data":[],"usage":' + SNAKE[:-2] + b',"image_tokens":2}}}',
+            b'{"created":1,"data":[{"url":"tokens"}],"usage":' + SNAKE + b"}",
+            b'{"created":1,"data":[]}',
+            b'{"created":1,"data":[],"x":"okens"}',
+            b'{"created":1,"data":[],"total_tokens":5}',
+            b'{"created":1,"data":[],"usage":null}',
+            b'{"created":1,"data":[],"x":' + b"[" * 200 + b"]" * 200 + b"}",
+            b'{"created":1,"data":[],"x":' + b"[" * 127 + b"]" * 127 + b',"usage":' + SNAKE + b"}",
+            b'{"created":1,"data":[],"x":' + b"[" * 128 + b"]" * 128 + b',"usage":' + SNAKE + b"}",
+            b'{"t":1}',
+            b"{}",
+            b"[]",
+            b"",
+            b"x",
+            b'{"',
+            b'{"created"',
+            b"totally",
+            b'{"total_tokens":1e400,"input_tokens":1,"output_tokens":0,'
+            b'"input_tokens_details":{"text_tokens":1,"image_tokens":0}}',
+            b'{"totalTokens":9223372036854775808,"inputTokens":1,"outputTokens":0,'
+            b'"inputTokensDetails":{"textTokens":1,"imageTokens":0}}',
+            b'{"totalTokens":1.5,"inputTokens":1,"outputTokens":0.5,'
+            b'"inputTokensDetails":{"textTokens":1,"imageTokens":0}}',
+            _big_body(SNAKE),
+            _big_body(CAMEL),
+            _big_body(SNAKE, prefix=b"\xef\xbb\xbf"),
+            _big_body(SNAKE).replace(b'"output_format"', b'"total_tokens":1,"output_format"'),
+            _big_body(SNAKE).replace(b'"output_format"', b'"total\\u005ftokens":1,"o"'),
+            _big_body(SNAKE).replace(b'"b64_json":"', b'"b64_json" : "'),
+            _big_body(SNAKE).replace(b'"b64_json":"', b'"b64_json":"\\/'),
+            _big_body(SNAKE).replace(b'"output_format":"png"', b'"x":{"b64_json":5}'),
+            _big_body(SNAKE).replace(b'"}],', b'"},{"b64_json":"QUJD"}],'),
+            _big_body(b"null"),
+            _big_body(SNAKE)[:-1],
+            _big_body(SNAKE).replace(b"QUJD", b"QU\x01D", 1),
+            _big_body(SNAKE, size=100_000)[:-2] + b"," + CAMEL[1:] + b"}",
+            CAMEL + b" " * 5000,
+            b"[" * 100_000,
+            b'{"a":' * 50_000,
+        ],
+    )
+    def test_edge_documents(self, value: bytes) -> None:
+        """Documents at every boundary of the shortcuts, every carrier type, every wire."""
+        for carrier in _carriers(value):
+            for wire in ("auto", "camel", "snake"):
+                for attr in ("usage", "response_body"):
+                    assert_same_annotation({attr: carrier}, wire=wire)
+                    assert_same_annotation({attr: carrier}, wire=wire, otel_names=False)
+
+    def test_objects_dicts_and_others(self) -> None:
+        """Usage and body objects, dicts (deep, odd values), None, other types, no attribute."""
+        deep: dict[str, Any] = {}
+        node = deep
+        for _ in range(MAX_DEPTH + 5):
+            node["a"] = node = {}
+        shallow_deep: dict[str, Any] = {"x": [[[1]]], **msgspec.json.decode(SNAKE)}
+        values: list[object] = [
+            USAGE,
+            Usage(1.5, 1, 0.5, InputTokensDetails(0.25, 0.75)),
+            usagecodec.decode_response(BODY, wire="snake"),
+            usagecodec.decode_response(b'{"created":1,"data":[]}'),
+            msgspec.json.decode(SNAKE),
+            msgspec.json.decode(CAMEL),
+            msgspec.json.decode(BODY),
+            {**msgspec.json.decode(SNAKE), "extra": [1, {"b": None}]},
+            {**msgspec.json.decode(CAMEL), **msgspec.json.decode(SNAKE)},
+            {"total_tokens": 2**70, "input_tokens": 1, "output_tokens": 0,
+             "input_tokens_details": {"text_tokens": 1, "image_tokens": 0}},
+            {"total_tokens": True, "input_tokens": 1, "output_tokens": 0,
+             "input_tokens_details": {"text_tokens": 1, "image_tokens": 0}},
+            {"total_tokens": 1.0, "input_tokens": 1, "output_tokens": 0,
+             "input_tokens_details": {"text_tokens": 1, "image_tokens": 0}},
+            {"totalTokens": object()},
+            {1: 2},
+            {"a": {"b": {"c": 1}}},
+            {"a": float("nan")},
+            {"a": "\ud800"},
+            deep,
+            shallow_deep,
+            {"a": [deep]},
+            __import__("collections").OrderedDict(msgspec.json.decode(SNAKE)),
+            None,
+            12,
+            1.5,
+            [SNAKE],
+            (CAMEL,),
+            object(),
+        ]  # fmt: skip
+        for value in values:
+            for wire in ("auto", "camel", "snake"):
+                for attr in ("usage", "response_body"):
+                    assert_same_annotation({attr: value}, wire=wire)
+        for extra in ({}, {"other": CAMEL}, {"usage": CAMEL, "response_body": b"x"}):
+            assert_same_annotation(extra)
+        assert_same_annotation({"payload": SNAKE}, usage_attr="payload", wire="snake")
+        assert_same_annotation({"usage": CAMEL, "usage_attributes": {}})
+        assert_same_annotation({"usage": CAMEL, "usage_error": "x"})
+
+    def test_a_record_already_filtered_is_left_alone(self) -> None:
+        """Double filtering: the second filter changes nothing."""
+        rec = record(usage=CAMEL)
+        ul.UsageFilter().filter(rec)
+        before = dict(rec.__dict__)
+        ul.UsageFilter().filter(rec)
+        assert rec.__dict__ == before
+
+    def test_values_keep_their_types(self) -> None:
+        """Ints stay ints, floats stay floats, the attributes dict equals otel_attributes()."""
+        rec = record(usage=CAMEL)
+        ul.UsageFilter().filter(rec)
+        assert type(rec.usage_attributes) is dict  # type: ignore[attr-defined]
+        assert rec.usage_attributes == USAGE.otel_attributes()  # type: ignore[attr-defined]
+        assert list(rec.usage_attributes) == list(USAGE.otel_attributes())  # type: ignore[attr-defined]
+
+
+# Generated documents: usages and bodies in both dialects with everything that can go wrong.
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NUMBERS: st.SearchStrategy[Any] = st.one_of(
+    st.integers(min_value=-(2**64), max_value=2**64),
+    st.integers(min_value=0, max_value=10_000),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from([True, None, "5", [], {}, 2**63 - 1, 2**63, -(2**63), -(2**63) - 1]),
+)
+_JSONISH = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_USAGE_KEYS = {
+    "camel": ("totalTokens", "inputTokens", "outputTokens", "inputTokensDetails",
+              "textTokens", "imageTokens"),
+    "snake": ("total_tokens", "input_tokens", "output_tokens", "input_tokens_details",
+              "text_tokens", "image_tokens"),
+}  # fmt: skip
+
+
+@st.composite
+def usage_dicts(draw: st.DrawFn) -> dict[str, Any]:
+    """A usage as a dict, either dialect, perhaps broken: missing, extra or odd fields."""
+    t, i, o, d, x, m = _USAGE_KEYS[draw(st.sampled_from(["camel", "snake"]))]
+    details: dict[str, Any] = {x: draw(_NUMBERS), m: draw(_NUMBERS)}
+    usage: dict[str, Any] = {t: draw(_NUMBERS), i: draw(_NUMBERS), o: draw(_NUMBERS), d: details}
+    if draw(st.booleans()):  # mostly valid ints
+        for key in (t, i, o):
+            usage[key] = draw(st.integers(min_value=0, max_value=100_000))
+        details[x] = draw(st.integers(min_value=0, max_value=100_000))
+        details[m] = draw(st.integers(min_value=0, max_value=100_000))
+    for _ in range(draw(st.integers(0, 2))):
+        target = draw(st.sampled_from([usage, details]))
+        key = draw(st.one_of(st.text(max_size=6), st.sampled_from(sum(_USAGE_KEYS.values(), ()))))
+        target[key] = draw(_JSONISH)
+    if draw(st.integers(0, 9)) == 0:
+        usage.pop(draw(st.sampled_from(sorted(usage))))
+    keys = list(usage)
+    order = draw(st.permutations(keys))
+    return {k: usage[k] for k in order}
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> bytes:
+    """A bare usage or a response body (small or with a long image), as JSON bytes."""
+    usage = draw(usage_dicts())
+    kind = draw(st.sampled_from(["usage", "body", "image", "body-no-usage"]))
+    if kind == "usage":
+        doc: Any = usage
+    else:
+        item_key = "b64_json" if kind == "image" else "url"
+        item_value = (
+            "QUJD" * draw(st.integers(1100, 1500)) if kind == "image" else "https://x/a.png"
+        )
+        doc = {
+            "created": draw(st.sampled_from([1, 1764547200, "x"])),
+            "data": [{item_key: item_value}],
+        }
+        if kind != "body-no-usage":
+            doc["usage"] = usage
+        for _ in range(draw(st.integers(0, 2))):
+            key = draw(
+                st.one_of(st.text(max_size=6), st.sampled_from(sum(_USAGE_KEYS.values(), ())))
+            )
+            doc[key] = draw(_JSONISH)
+    data = msgspec.json.encode(doc)
+    if draw(st.integers(0, 9)) == 0:
+        data = data.replace(b"_", b"\\u005f", 1)
+    if draw(st.integers(0, 9)) == 0:
+        data = data.replace(b":", b" : ")
+    if draw(st.integers(0, 14)) == 0:
+        data = b"\xef\xbb\xbf" + data
+    if draw(st.integers(0, 14)) == 0:
+        cut = draw(st.integers(0, len(data)))
+        data = data[:cut]
+    return data
+
+
+class TestGeneratedEquivalence:
+    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        documents(),
+        st.sampled_from(["auto", "camel", "snake"]),
+        st.sampled_from(["usage", "response_body"]),
+    )
+    def test_generated_bytes(self, data: bytes, wire: str, attr: str) -> None:
+        """Generated documents as bytes (and str, bytearray): identical attributes."""
+        assert_same_annotation({attr: data}, wire=wire)
+        assert_same_annotation({attr: bytearray(data)}, wire=wire)
+        assert_same_annotation({attr: data.decode("utf-8", "surrogateescape")}, wire=wire)
+
+    @settings(max_examples=300, deadline=None)
+    @given(usage_dicts(), st.sampled_from(["auto", "camel", "snake"]))
+    def test_generated_dicts(self, value: dict[str, Any], wire: str) -> None:
+        """Generated usage dicts: identical attributes."""
+        assert_same_annotation({"usage": value}, wire=wire)
+
+
+class TestFormatterEquivalence:
+    def _pair(self, extra: dict[str, Any], created: float | None = None,
+              **options: Any) -> tuple[str, str]:  # fmt: skip
+        new, ref = record(**extra), record(**extra)
+        new.created = ref.created = new.created if created is None else created
+        return ul.JsonFormatter(**options).format(new), ReferenceJsonFormatter(**options).format(
+            ref
+        )
+
+    @settings(max_examples=500, deadline=None)
+    @given(
+        st.one_of(
+            st.floats(min_value=0, max_value=4e10),
+            st.floats(min_value=1.7e9, max_value=1.8e9),
+            st.integers(0, 4 * 10**9).map(lambda n: n + 0.9995),
+            st.integers(0, 4 * 10**9).map(lambda n: n + 0.0005),
+            st.integers(0, 4 * 10**9).map(lambda n: n + 0.9999995),
+            st.integers(0, 4 * 10**9).map(lambda n: n + 0.4999995),
+            st.integers(0, 4 * 10**9).map(float),
+            st.sampled_from([32503680000.0, 32503679999.9999995, -1.5, -0.0, 1e-7]),
+        )
+    )
+    def test_time_is_identical(self, created: float) -> None:
+        """The cached-second time text equals datetime's, rounding included."""
+        new, ref = self._pair({"usage": CAMEL}, created)
+        assert new == ref
+
+    def test_time_of_odd_created_values(self) -> None:
+        """Ints and out-of-range times take datetime's path: same text, same exception."""
+        for created in (0, 1764547200, 10**11, float("nan"), float("inf"), 1e20):
+            try:
+                want = self._pair({}, created)[1]
+            except Exception as exc:
+                with pytest.raises(type(exc)):
+                    self._pair({}, created)
+            else:
+                assert self._pair({}, created)[0] == want
+
+    @pytest.mark.parametrize("extras", [True, False])
+    def test_records_of_every_kind(self, extras: bool) -> None:
+        """Usage, errors, extras of every kind (deep, unencodable, surrogates), exceptions."""
+        deep: list[Any] = []
+        node = deep
+        for _ in range(MAX_DEPTH + 5):
+            node.append([])
+            node = node[0]
+
+        class Unrepr:
+            def __repr__(self) -> str:
+                raise RuntimeError("no")
+
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            exc_info = sys.exc_info()
+        cases: list[dict[str, Any]] = [
+            {},
+            {"usage": CAMEL},
+            {"response_body": BODY},
+            {"usage": b"garbage"},
+            {"usage": CAMEL, "request_id": "r-42", "n": 3, "f": 1.5, "none": None},
+            {"usage": CAMEL, "time": "shadow", "level": "x", "logger": "y", "message": "z"},
+            {"usage": CAMEL, "exception": "mine"},
+            {"deep": deep},
+            {"obj": object()},
+            {"bad": Unrepr()},
+            {"name_bytes": b"\xff"},
+            {"surrogate": "\udc80"},
+            {"usage": USAGE, "set": {1, 2}},
+            {"exc_info": exc_info},
+            {"stack_info": "Stack (most recent call last):\n  here"},
+            {"usage_attributes": {"gen_ai.usage.input_tokens": 1}, "usage_error": "x"},
+            {"msg": "done %s %d", "args": ("a", 3)},
+        ]
+        for extra in cases:
+            new, ref = self._pair(extra, extras=extras)
+            assert new == ref, extra
+        created = record().created
+        for extra in cases[:5]:
+            new, ref = self._pair(extra, created, extras=extras)
+            assert new == ref, extra
+
+    def test_with_the_filter_on_the_handler(self) -> None:
+        """Records annotated by a UsageFilter first (the documented setup): same output."""
+        for value in (CAMEL, SNAKE, BODY, USAGE, b"bad", None):
+            new, ref = record(usage=value), record(usage=value)
+            ul.UsageFilter().filter(new)
+            ReferenceFilter().filter(ref)
+            assert ul.JsonFormatter().format(new) == ReferenceJsonFormatter().format(ref)

@@ -345,7 +345,7 @@ class TestFraming:
             assert partition(stream, chunk, limit) == expected, (seed, chunk, limit)
 
 
-def time_ratio(small: Callable[[], object], big: Callable[[], object], repeat: int = 3) -> float:
+def time_ratio(small: Callable[[], object], big: Callable[[], object], repeat: int = 5) -> float:
     """Best time of ``big`` over best time of ``small``, measured in turns in one run (so a
     slow moment of the machine weighs on both)."""
     best = [float("inf"), float("inf")]

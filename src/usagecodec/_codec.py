@@ -19,6 +19,7 @@ How a decode runs (the design in one place):
 
 from __future__ import annotations
 
+import types
 from collections.abc import Iterable
 from functools import cache
 from typing import Any, final
@@ -110,17 +111,21 @@ class UsageCodec:
         self.wire = wire
         self.format = format
         self.strict = strict
-        self._usage: _Plan[Usage] = type(self)._usage_plan
-        self._body: _Plan[Body] = type(self)._body_plan
+        cls = type(self)
+        self._usage: _Plan[Usage] = cls._usage_plan
+        self._body: _Plan[Body] = cls._body_plan
         self._hint: dict[str, Any] | None = None
+        # The hot paths, called without binding (see _hot): this configuration's functions.
+        self.__dict__.update(cls._hot_paths)
         if wire == "auto" and not strict:
-            # Per-instance methods that try first the dialect this codec last decoded.
+            # Functions of this instance, which try first the dialect it last decoded.
             self.__dict__.update(
                 _adaptive(self, self._usage, self._body, UsageCodec.extract_usage)
             )
 
     _usage_plan: _Plan[Usage]
     _body_plan: _Plan[Body]
+    _hot_paths: dict[str, Any]
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_codec, (self.wire, self.format, self.strict))
@@ -129,7 +134,8 @@ class UsageCodec:
         strict = ", strict=True" if self.strict else ""
         return f"UsageCodec(wire={self.wire!r}, format={self.format!r}{strict})"
 
-    # The two methods below document the per-instance fast functions that replace them.
+    # The methods below document the functions that each instance holds in its __dict__ (its
+    # configuration's hot paths) and give the same results when called through the class.
 
     def decode(self, buf: bytes | bytearray | memoryview | str) -> Usage:
         """Decode one usage document.
@@ -145,7 +151,7 @@ class UsageCodec:
             UsageDecodeError: For anything that is not a valid usage document, with the JSON
                 path of the offending value.
         """
-        return self._usage.slow(buf)  # pragma: no cover - replaced per codec class
+        return self._usage.slow(buf)
 
     def decode_response(self, buf: bytes | bytearray | memoryview | str) -> Body:
         """Decode a full response body (``created``, ``data``, ..., ``usage``).
@@ -159,7 +165,7 @@ class UsageCodec:
         Raises:
             UsageDecodeError: For anything that is not a valid response body.
         """
-        return self._body.slow(buf)  # pragma: no cover - replaced per codec class
+        return self._body.slow(buf)
 
     def extract_usage(self, body: bytes | bytearray | memoryview | str) -> Usage | None:
         """Return the usage of a full response body, in memory bounded by the body's size.
@@ -297,7 +303,7 @@ class UsageCodec:
         Raises:
             UsageValueError: For a non-usage, and for a value the check refuses.
         """
-        raise NotImplementedError  # pragma: no cover - replaced per codec class
+        return self.__dict__["encode"](usage)  # type: ignore[no-any-return]
 
     def encode_response(self, body: Body) -> bytes:
         """Encode a response body in this codec's dialect and format.
@@ -305,7 +311,7 @@ class UsageCodec:
         Raises:
             UsageValueError: As :meth:`encode`.
         """
-        raise NotImplementedError  # pragma: no cover - replaced per codec class
+        return self.__dict__["encode_response"](body)  # type: ignore[no-any-return]
 
     def encode_lines(self, usages: Iterable[Usage]) -> bytes:
         r"""Encode usages as NDJSON (one per line, ``\n`` endings) or a MessagePack stream."""
@@ -326,27 +332,34 @@ def _specialized(wire: str, fmt: str, strict: bool) -> type[UsageCodec]:
         raise TypeError(f"strict must be a bool, not {type(strict).__name__}")
     usage_plan = _Plan(Usage, wire, fmt, strict)
     body_plan = _Plan(Body, wire, fmt, strict)
+    hot_paths = {
+        "decode": usage_plan.method("decode", UsageCodec.decode.__doc__),
+        "decode_response": body_plan.method("decode_response", UsageCodec.decode_response.__doc__),
+        "encode": _encode_method(Usage, wire, fmt, "encode", UsageCodec.encode.__doc__),
+        "encode_response": _encode_method(
+            Body, wire, fmt, "encode_response", UsageCodec.encode_response.__doc__
+        ),
+    }
     namespace = {
         "__doc__": UsageCodec.__doc__,
         "__module__": UsageCodec.__module__,
         "__qualname__": "UsageCodec",
         "_usage_plan": usage_plan,
         "_body_plan": body_plan,
-        "decode": usage_plan.method("decode", UsageCodec.decode.__doc__),
-        "decode_response": body_plan.method("decode_response", UsageCodec.decode_response.__doc__),
-        "extract_usage": _extract_method(
-            body_plan, UsageCodec.extract_usage, UsageCodec.extract_usage.__doc__
-        ),
-        "encode": _encode_method(Usage, wire, fmt, "encode", UsageCodec.encode.__doc__),
-        "encode_response": _encode_method(
-            Body, wire, fmt, "encode_response", UsageCodec.encode_response.__doc__
-        ),
+        "_hot_paths": hot_paths,
     }
-    return type("UsageCodec", (UsageCodec,), namespace)
+    cls = type("UsageCodec", (UsageCodec,), namespace)
+    # extract_usage falls back to the general method, which needs a codec: any codec of this
+    # configuration answers alike, so one is made for it.
+    general = types.MethodType(UsageCodec.extract_usage, cls(wire, fmt, strict=strict))
+    extract = _extract_method(body_plan, general, UsageCodec.extract_usage.__doc__)
+    if extract is not None:
+        hot_paths["extract_usage"] = extract
+    return cls
 
 
 def _encode_method(cls: type, wire: str, fmt: str, name: str, doc: str | None) -> Any:
-    """Build the encode method of a specialised codec class (see ``_hot``)."""
+    """Build the encode function of a codec configuration (see ``_hot``)."""
     convert = DIALECTS["camel" if wire == "auto" else wire].to_wire[cls]
     encoder: Any = msgspec.json.Encoder() if fmt == "json" else msgspec.msgpack.Encoder()
 

@@ -270,9 +270,14 @@ class KeyReader:
             column = list(map(getter, objs))
         except AttributeError:  # a level of the path missing (UNSET) on some line
             column = [self._reach(obj, k) for obj in objs]
-        if UNSET in column:
+        # The kinds of values, once: cheaper than `UNSET in column`, which compares each
+        # value with UNSET through the value's own __eq__.
+        kinds = set(map(type, column))
+        if msgspec.UnsetType in kinds:
             column = [None if v is UNSET else v for v in column]
-        return self._normal(spec, column)
+            kinds.discard(msgspec.UnsetType)
+            kinds.add(type(None))
+        return self._normal(spec, column, kinds)
 
     def _reach(self, obj: Any, k: int) -> Any:
         for attr in self._where[k]:
@@ -281,11 +286,15 @@ class KeyReader:
                 return None
         return obj
 
-    def _normal(self, spec: KeySpec, column: list[Any]) -> list[Any]:
+    def _normal(
+        self, spec: KeySpec, column: list[Any], kinds: set[type] | None = None
+    ) -> list[Any]:
+        if kinds is None:
+            kinds = set(map(type, column))
         if spec.bucket is not None:
             if (
                 spec.bucket != "month"
-                and set(map(type, column)) == {datetime.datetime}
+                and kinds == {datetime.datetime}
                 and set(map(_TZINFO, column)) == {_UTC}
             ):
                 # The common case, a column of UTC times: bucketed by C methods, no Python
@@ -294,10 +303,8 @@ class KeyReader:
                     return list(map(datetime.datetime.date, column))
                 return list(map(_HOUR, column))
             return [_raw_bucket(v, spec.bucket) for v in column]
-        if not self.raw:
-            kinds = set(map(type, column))
-            if dict in kinds or list in kinds:
-                return [_compact(v) if type(v) in (dict, list) else v for v in column]
+        if not self.raw and (dict in kinds or list in kinds):
+            return [_compact(v) if type(v) in (dict, list) else v for v in column]
         return column
 
     def _line_key(self, line: bytes, name: str | None) -> tuple[Any, ...]:
@@ -473,7 +480,7 @@ class GroupSums:
     def add(self, keys: Sequence[tuple[Any, ...]], usages: Sequence[Any]) -> None:
         """Add a batch: ``keys[i]`` is the key of ``usages[i]``."""
         members: dict[tuple[Any, ...], list[Any]]
-        if keys and keys.count(keys[0]) == len(keys):  # one group (a chunk of one model/day)
+        if keys and keys[0] == keys[-1] and keys.count(keys[0]) == len(keys):  # one group
             members = {keys[0]: list(usages)}
         else:
             members = defaultdict(list)

@@ -9,6 +9,7 @@ attempt failed (see :mod:`._codec` for how a decode runs).
 from __future__ import annotations
 
 import functools
+import types
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -168,7 +169,7 @@ class Plan(Generic[_T]):
         return deep
 
     def method(self, name: str, doc: str | None) -> Callable[..., _T]:
-        """Build the hot-path method of a specialised codec class (see ``_hot``)."""
+        """Build the hot-path function of a codec configuration (see ``_hot``)."""
         first = self.first
         values: dict[str, Any] = {"_fast": first.decode, "_slow": self.slow, "_caught": _CAUGHT}
         if self.strict:
@@ -193,16 +194,17 @@ class Plan(Generic[_T]):
         return _hot.bind(template, name, doc, **values)  # type: ignore[no-any-return]
 
 
-def extract_method(plan: Plan[Body], general: Callable[..., Any], doc: str | None) -> Any:
-    """Build ``extract_usage`` of a specialised codec class: small bodies in one decode.
+def extract_method(plan: Plan[Body], general: Callable[[Any], Any], doc: str | None) -> Any:
+    """Build the ``extract_usage`` of a codec configuration: small bodies in one decode.
 
     A body of at most :data:`._bodyscan.SMALL` bytes is decoded whole by the strict class of
     the first dialect, and only its usage is made public; anything else (a bigger body, a
-    failure, a strict codec's checks) takes ``general``, the bounded-memory path.
+    failure) takes ``general(buf)``, the bounded-memory path. Strict codecs (whose checks
+    the general path runs) get None: they keep the general method.
     """
     first = plan.first
     if plan.strict:
-        return general
+        return None
     return _hot.bind(
         _hot.extract if first.adopt is None else _hot.extract_adopt,
         "extract_usage",
@@ -239,7 +241,7 @@ def adaptive(
         "_snake_body": snake_body.decode,
         "_slow_usage": usage.slow,
         "_slow_body": body.slow,
-        "_extract": functools.partial(general, codec),
+        "_extract": types.MethodType(general, codec),
         "_small": _bodyscan.SMALL,
         "_unset": UNSET,
         "_data": Data,

@@ -303,12 +303,15 @@ def _validate_msgspec(buf: bytes, start: int, end: int, check_utf8: bool, ascii_
 # --------------------------------------------------------------------------------------------
 
 
-def _long_string_numpy(np: ModuleType, buf: bytes, start: int, check_utf8: bool) -> int:
+def _long_string_numpy(
+    np: ModuleType, buf: bytes, start: int, check_utf8: bool, searched: int = 0
+) -> int:
     """Find the end of, and validate, a string longer than one chunk starting at ``start``.
 
     Each chunk is checked (int8 minimum, backslash search) right after the quote search went
-    through it. At the first chunk holding a backslash, a control or a non-ASCII byte, the
-    whole string is delimited and validated exactly by :func:`_validate_numpy` instead.
+    through it; bytes before ``searched`` are known to hold no quote, and are not searched
+    again. At the first chunk holding a backslash, a control or a non-ASCII byte, the whole
+    string is delimited and validated exactly by :func:`_validate_numpy` instead.
 
     Returns:
         The index of the closing quote, or -1 when the string is unterminated (then nothing
@@ -322,7 +325,7 @@ def _long_string_numpy(np: ModuleType, buf: bytes, start: int, check_utf8: bool)
     pos = start
     while True:
         end = min(pos + chunk, size)
-        c = find(_QUOTE, pos, end)
+        c = -1 if end <= searched else find(_QUOTE, max(pos, searched), end)
         stop = end if c < 0 else c
         if stop > pos and (smallest(view[pos:stop]) < 0x20 or find(_BACKSLASH, pos, stop) >= 0):
             break
@@ -417,7 +420,7 @@ def prescan(
         if c < 0:
             if np is None or q + 1 + horizon >= size:
                 break  # unterminated: left for the parser to report
-            c = _long_string_numpy(np, buf, q + 1, check_utf8)
+            c = _long_string_numpy(np, buf, q + 1, check_utf8, q + 1 + horizon)
             if c < 0:
                 break
             pieces.append(mv[copied : q + 1])

@@ -49,6 +49,7 @@ import contextlib
 import datetime
 import json
 import logging
+import math
 import weakref
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -123,16 +124,45 @@ def _describe(exc: BaseException) -> str:
         return type(exc).__name__
 
 
+_SMALL = 4096
+"""Values up to this size are tried as a bare usage first (as ``LineDecoder`` does)."""
+_B64_KEY = b'"b64_json"'
+_SCALARS = frozenset([int, str, float, bool, type(None)])
+
+
 class _Decoder:
-    """Turn whatever a record carries into a usage (or ``None``), raising on bad input."""
+    """Turn whatever a record carries into a usage (or ``None``), raising on bad input.
+
+    The reference meaning is ``LineDecoder``'s for text and that of the JSON encoding for a
+    dict. Fast paths handle the common values (a ``Usage``, a usage or a response body as
+    ``bytes``, a plain dict) with the codec's public ``decode`` and ``extract_usage``; each
+    takes a shortcut only when it can tell that ``LineDecoder`` would return the same usage,
+    and hands the value to ``LineDecoder`` otherwise (so every error is its error).
+    """
 
     def __init__(self, wire: Wire) -> None:
-        self.line = LineDecoder(UsageCodec(wire, "json"), None)
+        codec = UsageCodec(wire, "json")
+        self.line = LineDecoder(codec, None)
         self.wire = wire
+        self.usage = codec.decode
+        self.extract = codec.extract_usage
+        self._encode = msgspec.json.encode
 
     def __call__(self, value: object) -> Usage | None:
-        if type(value) is Usage:
-            return value
+        """Return the usage ``value`` holds, ``None`` when it holds none, or raise."""
+        return self.decode(value)
+
+    def decode(self, value: object) -> Usage | None:
+        """Return the usage ``value`` holds, ``None`` when it holds none, or raise."""
+        kind = type(value)
+        if kind is bytes:
+            return self._bytes(value)  # type: ignore[arg-type]
+        if kind is Usage:
+            return value  # type: ignore[return-value]
+        if kind is dict:
+            if not _shallow(value) and _too_deep(value):  # type: ignore[arg-type]
+                raise UsageDecodeError(f"nesting deeper than {MAX_DEPTH} levels", wire=self.wire)
+            return self._bytes(self._encode(value))
         if isinstance(value, (bytes, bytearray, memoryview, str)):
             return self.line(value)  # type: ignore[arg-type]
         if value is None:
@@ -140,12 +170,109 @@ class _Decoder:
         if isinstance(value, Mapping):
             if _too_deep(value):
                 raise UsageDecodeError(f"nesting deeper than {MAX_DEPTH} levels", wire=self.wire)
-            return self.line(msgspec.json.encode(value))
+            return self.line(self._encode(value))
         if isinstance(value, ResponseBody):
             return None if value.usage is msgspec.UNSET else value.usage
         raise TypeError(
             f"expected bytes, str, dict, Usage or a response body, got {type(value).__name__}"
         )
+
+    def _bytes(self, data: bytes) -> Usage | None:
+        """``LineDecoder(data)``, with shortcuts for a bare usage and for a response body.
+
+        A bare usage (it starts with ``{"total``, as every encoder writes one): whatever
+        ``decode`` returns is what ``LineDecoder`` returns, as the strict classes it tries
+        first (in either order) accept disjoint documents.
+
+        A response body: when it decodes and has no top-level key a usage reads, every usage
+        class fails on it with a wrong-shape error, and ``LineDecoder`` returns the usage of
+        the body (see :func:`_no_usage_keys`).
+        """
+        if len(data) <= _SMALL:
+            if len(data) > 2 and data[2] == 116:  # b'{"t...': most likely a bare usage
+                try:
+                    return self.usage(data)
+                except UsageDecodeError:
+                    return self.line(data)
+            try:
+                usage = self.extract(data)
+            except UsageDecodeError:
+                return self.line(data)
+            if _no_usage_keys(data, usage is not None):
+                return usage
+            return self.line(data)
+        # A long record: LineDecoder tries it as a body first, then as a usage only when the
+        # body decodes and has a top-level usage key.
+        try:
+            usage = self.extract(data)
+        except UsageDecodeError:
+            return self.line(data)
+        if _no_usage_keys(_without_images(data), usage is not None):
+            return usage
+        return self.line(data)
+
+
+def _no_usage_keys(body: bytes, has_usage: bool) -> bool:
+    """Whether a valid response body surely has no top-level key that a usage reads.
+
+    Every key a usage reads, in either dialect (``totalTokens``, ``input_tokens_details``...),
+    contains ``okens``, and a valid usage object holds six such keys (four, and two in its
+    details). Without any backslash in the body every key appears as it is, so a body whose
+    only six ``okens`` are its own usage object's (or, without a usage, that has none) has no
+    usage key at the top level. ``False`` means "cannot tell".
+    """
+    if body.find(b"\\") >= 0:
+        return False
+    if has_usage:
+        return body.count(b"okens") == _USAGE_OKENS
+    return body.find(b"okens") < 0
+
+
+_USAGE_OKENS = 6
+
+
+def _without_images(data: bytes) -> bytes:
+    """``data`` with its long ``b64_json`` strings emptied: the same keys at every level.
+
+    Only for a document known to be valid JSON. Without any backslash in it, every ``"``
+    opens or closes a string, so ``"b64_json"`` followed by a colon is a key whose value, a
+    string, ends at the next ``"``. Anything else is returned unchanged.
+    """
+    if b"\\" in data:
+        return data
+    parts = []
+    start = 0
+    find = data.find
+    while True:
+        key = find(_B64_KEY, start, start + 1024)
+        if key < 0:
+            break
+        opening = find(b'"', key + len(_B64_KEY))
+        if opening < 0 or data[key + len(_B64_KEY) : opening].strip(b" \t\r\n") != b":":
+            break
+        closing = find(b'"', opening + 1)
+        if closing < 0:
+            break
+        parts.append(data[start : opening + 1])
+        start = closing
+    if not parts:
+        return data
+    parts.append(data[start:])
+    return b"".join(parts)
+
+
+def _shallow(value: dict[Any, Any]) -> bool:
+    """A dict of scalars and of dicts of scalars (so not too deep), decided quickly."""
+    scalars = _SCALARS
+    for child in value.values():
+        kind = type(child)
+        if kind is dict:
+            for grandchild in child.values():
+                if type(grandchild) not in scalars:
+                    return False
+        elif kind not in scalars:
+            return False
+    return True
 
 
 class UsageFilter(logging.Filter):
@@ -179,7 +306,11 @@ class UsageFilter(logging.Filter):
         otel_names: bool = True,
     ) -> None:
         super().__init__()
-        self._decode = _Decoder(wire)
+        decoder = _Decoder(wire)
+        self._decode = decoder.decode
+        self._usage = decoder.usage
+        self._extract = decoder.extract
+        self._reference = decoder.line
         self.usage_attr = usage_attr
         self.body_attr = body_attr
         self.otel_names = otel_names
@@ -193,18 +324,72 @@ class UsageFilter(logging.Filter):
             value = d[self.body_attr]
         else:
             return True
-        if _DONE in d or _ERROR in d:
+        if "usage_attributes" in d or "usage_error" in d:
             return True  # another filter (or handler) got here first
-        try:
-            usage = self._decode(value)
-        except Exception as exc:  # never break logging, whatever the value
-            d[_ERROR] = _describe(exc)
-            return True
-        if usage is not None:
-            self._annotate(d, usage)
+        kind = type(value)
+        if kind is bytes and 2 < len(value) <= 4096:  # _Decoder._bytes, written out
+            if value[2] == 116:  # b'{"t...': most likely a bare usage (b'{"totalTokens"...)
+                try:
+                    value = self._usage(value)
+                except UsageDecodeError:
+                    value = self._line(d, value)
+            else:  # most likely a response body
+                data = value
+                try:
+                    value = self._extract(data)
+                except UsageDecodeError:
+                    value = self._line(d, data)
+                else:
+                    if not _no_usage_keys(data, value is not None):
+                        value = self._line(d, data)
+            if value is None:
+                return True
+        elif kind is not Usage:
+            try:
+                value = self._decode(value)
+            except Exception as exc:  # never break logging, whatever the value
+                d[_ERROR] = _describe(exc)
+                return True
+            if value is None:
+                return True
+        # What _annotate() does, written out: this is the filter's whole cost for a Usage.
+        details = value.input_tokens_details
+        total = value.total_tokens
+        inp = value.input_tokens
+        out = value.output_tokens
+        text = details.text_tokens
+        image = details.image_tokens
+        # The dict Usage.otel_attributes() returns (same keys, same order).
+        d["usage_attributes"] = {
+            "gen_ai.usage.input_tokens": inp,
+            "gen_ai.usage.output_tokens": out,
+            "orq.usage.total_tokens": total,
+            "orq.usage.input_tokens_details.text_tokens": text,
+            "orq.usage.input_tokens_details.image_tokens": image,
+        }
+        d["usage_total_tokens"] = total
+        d["usage_input_tokens"] = inp
+        d["usage_output_tokens"] = out
+        d["usage_text_tokens"] = text
+        d["usage_image_tokens"] = image
+        if self.otel_names:
+            d["gen_ai.usage.input_tokens"] = inp
+            d["gen_ai.usage.output_tokens"] = out
+            d["orq.usage.total_tokens"] = total
+            d["orq.usage.input_tokens_details.text_tokens"] = text
+            d["orq.usage.input_tokens_details.image_tokens"] = image
         return True
 
+    def _line(self, d: dict[str, Any], value: bytes) -> Usage | None:
+        """``LineDecoder``'s answer for ``value``; on an error, mark the record and return None."""
+        try:
+            return self._reference(value)
+        except Exception as exc:  # never break logging, whatever the value
+            d[_ERROR] = _describe(exc)
+            return None
+
     def _annotate(self, d: dict[str, Any], usage: Usage) -> None:
+        """Set the usage's attributes in a record's ``__dict__`` (as :meth:`filter` does)."""
         attrs = usage.otel_attributes()
         d[_DONE] = attrs
         d["usage_total_tokens"] = usage.total_tokens
@@ -267,15 +452,41 @@ class JsonFormatter(logging.Formatter):
         self._skip = _STANDARD | {usage_attr, body_attr, *OTEL_NAMES.values()}
         self.extras = extras
         self._encode = msgspec.json.Encoder(enc_hook=_fallback).encode
+        self._second: tuple[int, str] = (-1, "")
+
+    def _time(self, created: float) -> str:
+        """``created`` in ISO 8601, UTC, milliseconds: ``2026-01-31T12:34:56.789Z``.
+
+        Exactly ``datetime.fromtimestamp(created, timezone.utc)`` written with
+        ``isoformat(timespec="milliseconds")`` (microseconds rounded half to even, then
+        truncated to milliseconds), with the date and time of the second cached.
+        """
+        if type(created) is not float or not 0.0 <= created < _YEAR_3000:
+            return (
+                datetime.datetime.fromtimestamp(created, datetime.timezone.utc)
+                .isoformat(timespec="milliseconds")
+                .replace("+00:00", "Z")
+            )
+        fraction, whole = math.modf(created)
+        micro = round(fraction * 1e6)
+        second = int(whole)
+        if micro >= 1_000_000:
+            micro -= 1_000_000
+            second += 1
+        cached = self._second  # one tuple: threads never see a second with another's text
+        if cached[0] == second:
+            text = cached[1]
+        else:
+            text = datetime.datetime.fromtimestamp(second, datetime.timezone.utc).isoformat()[:19]
+            self._second = (second, text)
+        return f"{text}.{micro // 1000:03d}Z"
 
     def format(self, record: logging.LogRecord) -> str:
         """Return the record as one line of JSON (no newline)."""
         self._filter.filter(record)
         d = record.__dict__
         out: dict[str, Any] = {
-            "time": datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc)
-            .isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z"),
+            "time": self._time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -284,12 +495,14 @@ class JsonFormatter(logging.Formatter):
         if attrs:
             out.update(attrs)
         if self.extras:
-            skip = self._skip
-            for key, value in d.items():
-                if key not in skip and key not in out:
-                    # Bounded like every document the library writes: an encoder recursing
-                    # through 200,000 nested dicts would overflow the C stack.
-                    out[key] = _DEEP if _too_deep(value) else value
+            # Most records have no extra attribute to write: one set difference (in C) says so.
+            extra = d.keys() - self._skip
+            if extra:
+                for key, value in d.items():
+                    if key in extra and key not in out:
+                        # Bounded like every document the library writes: an encoder
+                        # recursing through 200,000 nested dicts would overflow the C stack.
+                        out[key] = _DEEP if _too_deep(value) else value
         elif _ERROR in d:
             out[_ERROR] = d[_ERROR]
         if record.exc_info and not record.exc_text:
@@ -313,6 +526,8 @@ class JsonFormatter(logging.Formatter):
 
 
 _DEEP = f"<nested deeper than {MAX_DEPTH} levels>"
+_YEAR_3000 = 32503680000.0
+"""3000-01-01T00:00:00Z in seconds since the epoch: earlier times take the cached path."""
 
 
 def _too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
