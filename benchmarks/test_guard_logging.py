@@ -50,8 +50,10 @@ KNOWN: dict[str, str] = {
     "object": f"{_FLOOR}; measured 1.05-1.08 of the bound (2026-11-30)",
     "camel": f"{_FLOOR}; measured 1.08-1.10 of the bound (2026-11-30)",
     "snake": f"{_FLOOR}; measured 1.05-1.08 of the bound (2026-11-30)",
-    "body": f"{_FLOOR}, and proving that the body has no top-level usage key (so that the "
-    "answer is LineDecoder's) costs ~300 ns more; measured 1.30-1.35 of the bound (2026-11-30)",
+    "body": f"{_FLOOR}; at the bound since the body is read by the codec's strict classes "
+    "(which prove it has no top-level usage key, so that the answer is LineDecoder's) instead "
+    "of extract_usage plus a key count: measured 1.00-1.01 of the bound, 1.30-1.35 before "
+    "(2026-11-30)",
     "dict": f"{_FLOOR}, plus the nesting pre-check before msgspec.json.encode; measured "
     "1.35-1.43 of the bound (2026-11-30)",
 }

@@ -5,6 +5,8 @@ to the plan's slow path (``_usage.slow``, ``_body.slow``, the general ``extract_
 ``_slow_lines``), which tries every class in a fixed order and words every error. These tests
 pin that a hot path never changes an outcome: for each document, the value (with every nested
 object of exactly the public class) or the error (message and JSON path) is the reference's.
+The logging filter's shortcut (``_exact_body_usage``: a usage only for a body a strict class
+reads) agrees with ``extract_usage``, on documents that never read as a usage.
 ``wire="auto"`` is run with its dialect hint set either way, and its adaptation is pinned:
 the hint follows the last document decoded, per codec, whatever reference a caller holds.
 """
@@ -29,6 +31,7 @@ from usagecodec import (
     UsageDecodeError,
     encode_usage,
 )
+from usagecodec._hot import NOT_EXACT
 from usagecodec._models import PostV2ProxyImagesVariationsData as Data
 
 from .conftest import usages
@@ -99,6 +102,13 @@ def agree(codec: UsageCodec, doc: Any) -> None:
                 codec._hint["_snake"] = state
             got = outcome(getattr(codec, name), doc)
             assert got == outcome(reference, doc), (name, state, doc[:120])
+        if not codec.strict:
+            # The logging filter's shortcut: a usage only where the body reads strictly.
+            exact = codec._exact_body_usage(doc)
+            if exact is not NOT_EXACT:
+                _public(exact)
+                assert ("value", exact) == outcome(references["extract_usage"], doc)
+                assert outcome(codec._usage.slow, doc)[0] == "error"
 
 
 def _codec(wire: str, fmt: str = "json", strict: bool = False) -> UsageCodec:

@@ -20,7 +20,7 @@ How a decode runs (the design in one place):
 from __future__ import annotations
 
 import types
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any, final
 
@@ -47,6 +47,7 @@ from ._models import (
 )
 from ._plan import Plan as _Plan
 from ._plan import adaptive as _adaptive
+from ._plan import exact_body_usage as _exact_body_usage
 from ._plan import extract_method as _extract_method
 from ._plan import strict_checks as _strict_checks
 from ._variants import DIALECTS
@@ -126,6 +127,8 @@ class UsageCodec:
     _usage_plan: _Plan[Usage]
     _body_plan: _Plan[Body]
     _hot_paths: dict[str, Any]
+    _exact_body_usage: Callable[[Any], Any]
+    """Lenient codecs: the usage of a body a strict body class decodes (see ``_hot``)."""
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_codec, (self.wire, self.format, self.strict))
@@ -355,6 +358,7 @@ def _specialized(wire: str, fmt: str, strict: bool) -> type[UsageCodec]:
     extract = _extract_method(body_plan, general, UsageCodec.extract_usage.__doc__)
     if extract is not None:
         hot_paths["extract_usage"] = extract
+        hot_paths["_exact_body_usage"] = _exact_body_usage(body_plan)
     return cls
 
 

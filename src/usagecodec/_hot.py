@@ -18,8 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 __all__ = [
+    "NOT_EXACT",
     "auto_decode",
     "auto_decode_response",
+    "auto_exact_body_usage",
     "auto_extract_usage",
     "auto_miss_body",
     "auto_miss_usage",
@@ -34,6 +36,8 @@ __all__ = [
     "encode_convert",
     "encode_usage",
     "encode_usage_convert",
+    "exact_body_usage",
+    "exact_body_usage_adopt",
     "extract",
     "extract_adopt",
 ]
@@ -70,6 +74,7 @@ _slow_body: Callable[[Any], Any]
 _miss_usage: Callable[[Any, bool], Any]
 _miss_body: Callable[[Any, bool, bool], Any]
 _extract: Callable[[Any], Any]
+_not_exact: Any
 
 
 def decode(buf: Any) -> Any:
@@ -136,6 +141,55 @@ def extract_adopt(buf: Any) -> Any:
         return None
     usage.input_tokens_details.__class__ = _details
     usage.__class__ = _usage
+    return usage
+
+
+# _exact_body_usage: the usage of a body that a strict class (no unknown field) decodes,
+# None for such a body without one, NOT_EXACT for anything else. A strict body has no other
+# top-level key than a body's, so it never reads as a usage too (the logging filter's test).
+
+NOT_EXACT: Any = type("NotExact", (), {"__repr__": lambda self: "NOT_EXACT"})()
+"""What an ``_exact_body_usage`` function returns when no strict body class takes the input."""
+
+
+def exact_body_usage(buf: Any) -> Any:
+    """The strict body class of the camel dialect."""
+    try:
+        usage = _fast(buf).usage
+    except Exception:
+        return _not_exact
+    return None if usage is _unset else usage
+
+
+def exact_body_usage_adopt(buf: Any) -> Any:
+    """The strict body class of another dialect: its usage becomes public."""
+    try:
+        usage = _fast(buf).usage
+    except Exception:
+        return _not_exact
+    if usage is _unset:
+        return None
+    usage.input_tokens_details.__class__ = _details
+    usage.__class__ = _usage
+    return usage
+
+
+def auto_exact_body_usage(buf: Any) -> Any:
+    """Both strict body classes, the hinted dialect first (the hint is left as it is)."""
+    snake = _snake
+    try:
+        usage = (_snake_body if snake else _camel_body)(buf).usage
+    except Exception:
+        snake = not snake
+        try:
+            usage = (_snake_body if snake else _camel_body)(buf).usage
+        except Exception:
+            return _not_exact
+    if usage is _unset:
+        return None
+    if snake:
+        usage.input_tokens_details.__class__ = _details
+        usage.__class__ = _usage
     return usage
 
 

@@ -35,7 +35,7 @@ from ._models import (
 )
 from ._variants import ADOPT, DIALECTS, Dialect
 
-__all__ = ["Attempt", "Plan", "adaptive", "extract_method", "strict_checks"]
+__all__ = ["Attempt", "Plan", "adaptive", "exact_body_usage", "extract_method", "strict_checks"]
 
 _T = TypeVar("_T", Usage, Body)
 _ORDER: dict[str, tuple[str, ...]] = {
@@ -194,6 +194,21 @@ class Plan(Generic[_T]):
         return _hot.bind(template, name, doc, **values)  # type: ignore[no-any-return]
 
 
+def exact_body_usage(plan: Plan[Body]) -> Any:
+    """Build the ``_exact_body_usage`` of a lenient codec configuration (see ``_hot``)."""
+    first = plan.first
+    return _hot.bind(
+        _hot.exact_body_usage if first.adopt is None else _hot.exact_body_usage_adopt,
+        "_exact_body_usage",
+        None,
+        _fast=first.decode,
+        _not_exact=_hot.NOT_EXACT,
+        _unset=UNSET,
+        _details=Details,
+        _usage=Usage,
+    )
+
+
 def extract_method(plan: Plan[Body], general: Callable[[Any], Any], doc: str | None) -> Any:
     """Build the ``extract_usage`` of a codec configuration: small bodies in one decode.
 
@@ -252,12 +267,14 @@ def adaptive(
     bind = functools.partial(_hot.bind_to, namespace)
     namespace["_miss_usage"] = bind(_hot.auto_miss_usage, "_miss_usage", None)
     namespace["_miss_body"] = bind(_hot.auto_miss_body, "_miss_body", None)
+    namespace["_not_exact"] = _hot.NOT_EXACT
     return {
         "decode": bind(_hot.auto_decode, "decode", type(codec).decode.__doc__),
         "decode_response": bind(
             _hot.auto_decode_response, "decode_response", type(codec).decode_response.__doc__
         ),
         "extract_usage": bind(_hot.auto_extract_usage, "extract_usage", general.__doc__),
+        "_exact_body_usage": bind(_hot.auto_exact_body_usage, "_exact_body_usage", None),
         "_hint": namespace,
     }
 

@@ -58,6 +58,7 @@ import msgspec
 
 from usagecodec._codec import MAX_DEPTH, UsageCodec, Wire
 from usagecodec._errors import UsageDecodeError
+from usagecodec._hot import NOT_EXACT as _NOT_EXACT
 from usagecodec._line import LineDecoder
 from usagecodec._models import PostV2ProxyImagesVariationsResponseBody as ResponseBody
 from usagecodec._models import PostV2ProxyImagesVariationsUsage as Usage
@@ -146,6 +147,7 @@ class _Decoder:
         self.wire = wire
         self.usage = codec.decode
         self.extract = codec.extract_usage
+        self.exact = codec._exact_body_usage
         self._encode = msgspec.json.encode
 
     def __call__(self, value: object) -> Usage | None:
@@ -180,13 +182,14 @@ class _Decoder:
     def _bytes(self, data: bytes) -> Usage | None:
         """``LineDecoder(data)``, with shortcuts for a bare usage and for a response body.
 
-        A bare usage (it starts with ``{"total``, as every encoder writes one): whatever
+        A bare usage (it starts with ``{"t``, as every encoder writes one): whatever
         ``decode`` returns is what ``LineDecoder`` returns, as the strict classes it tries
         first (in either order) accept disjoint documents.
 
-        A response body: when it decodes and has no top-level key a usage reads, every usage
-        class fails on it with a wrong-shape error, and ``LineDecoder`` returns the usage of
-        the body (see :func:`_no_usage_keys`).
+        A response body that a strict body class decodes (no unknown field) has no top-level
+        key a usage reads, so every usage class fails on it with a wrong-shape error and
+        ``LineDecoder`` returns the usage of the body. A longer one: see
+        :func:`_no_usage_keys`.
         """
         if len(data) <= _SMALL:
             if len(data) > 2 and data[2] == 116:  # b'{"t...': most likely a bare usage
@@ -194,13 +197,10 @@ class _Decoder:
                     return self.usage(data)
                 except UsageDecodeError:
                     return self.line(data)
-            try:
-                usage = self.extract(data)
-            except UsageDecodeError:
+            usage = self.exact(data)
+            if usage is _NOT_EXACT:
                 return self.line(data)
-            if _no_usage_keys(data, usage is not None):
-                return usage
-            return self.line(data)
+            return usage  # type: ignore[no-any-return]
         # A long record: LineDecoder tries it as a body first, then as a usage only when the
         # body decodes and has a top-level usage key.
         try:
@@ -309,7 +309,7 @@ class UsageFilter(logging.Filter):
         decoder = _Decoder(wire)
         self._decode = decoder.decode
         self._usage = decoder.usage
-        self._extract = decoder.extract
+        self._exact = decoder.exact
         self._reference = decoder.line
         self.usage_attr = usage_attr
         self.body_attr = body_attr
@@ -333,15 +333,11 @@ class UsageFilter(logging.Filter):
                     value = self._usage(value)
                 except UsageDecodeError:
                     value = self._line(d, value)
-            else:  # most likely a response body
+            else:  # most likely a response body: see _Decoder._bytes
                 data = value
-                try:
-                    value = self._extract(data)
-                except UsageDecodeError:
+                value = self._exact(data)
+                if value is _NOT_EXACT:
                     value = self._line(d, data)
-                else:
-                    if not _no_usage_keys(data, value is not None):
-                        value = self._line(d, data)
             if value is None:
                 return True
         elif kind is not Usage:
