@@ -42,6 +42,21 @@ SECTION_TITLES = {
         "body: one response body, one 1.5 MB b64Json image, camel JSON ({nbytes:,} B)"
     ),
 }
+_LOGGING = {
+    "camel": "a camel usage (bytes)",
+    "snake": "a snake usage (bytes)",
+    "body": "a response body with a url (bytes)",
+    "image": "a response body with a 64 KiB image (bytes)",
+    "object": "a Usage object",
+    "dict": "a usage dict",
+}
+for _name, _what in _LOGGING.items():
+    SECTION_TITLES["logging", _name] = (
+        f"logging: UsageFilter.filter, one pass over fresh records carrying {_what}"
+    )
+SECTION_TITLES["logging", "format"] = (
+    "logging: JsonFormatter.format vs logging.Formatter, same fields, annotated records"
+)
 _AUTO_DOCS = {
     "decode": "usage",
     "decode_response": "url body",
@@ -239,6 +254,20 @@ class Runner:
                 out.append(
                     Plan("body", cases.body_cases((kind,)), sdk, options, name=f"body-{kind}")
                 )
+        if "logging" in groups:
+            from . import logging_cases  # imported when asked for: it builds records
+
+            pairs = [*logging_cases.filter_pairs(), logging_cases.formatter_pair()]
+            out.append(
+                Plan(
+                    "logging",
+                    [case for pair in pairs for case in (pair.ours, pair.ref)],
+                    {},
+                    self.args.logging,
+                    bases={pair.name: pair.ref.key for pair in pairs},
+                    base_label="t/ref",
+                )
+            )
         if "auto" in groups:
             for wire in cases.WIRES:
                 bases = {
@@ -359,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument(
         "--groups",
-        default="decode,encode,extract,body,auto,ndjson,import",
+        default="decode,encode,extract,body,auto,logging,ndjson,import",
         help="comma-separated groups to run (default: all)",
     )
     parser.add_argument("--quick", action="store_true", help="fewer rounds, 200k-line file")
@@ -368,13 +397,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     groups = [g.strip() for g in args.groups.split(",") if g.strip()]
-    known = {"decode", "encode", "extract", "body", "auto", "ndjson", "import"}
+    known = {"decode", "encode", "extract", "body", "auto", "logging", "ndjson", "import"}
     unknown = sorted(set(groups) - known)
     if unknown:
         parser.error(f"unknown group(s): {', '.join(unknown)}")
     args.micro = {"rounds": 61 if args.quick else 201, "batch": 0.001}
     args.extract = {"rounds": 7 if args.quick else 21, "batch": 0.005}
     args.body_image = {"rounds": 7 if args.quick else 21, "batch": 0.01}
+    # One pass over fresh records a batch (a record already filtered returns at once).
+    args.logging = {"rounds": 11 if args.quick else 41, "number": 1}
     args.ndjson_rounds = 3 if args.quick else 5
     args.import_rounds = 7 if args.quick else 31
     args.repeats = 1 if args.quick else 3
@@ -394,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
             "micro": args.micro,
             "extract": args.extract,
             "body_image": args.body_image,
+            "logging": args.logging,
             "ndjson_rounds": args.ndjson_rounds,
             "ndjson_lines": args.lines,
             "import_rounds": args.import_rounds,

@@ -165,7 +165,7 @@ TARGETS: tuple[Target, ...] = (
        "body/url-snake/extract_usage", "body/url-snake/msgspec", "max_ratio", 1.3,
        known="at the bound: the twin decode plus the usage's two __class__ assignments alone"
        " measures 1.20-1.28x (body-url-snake-extract-limit-vs-plain); the size check that keeps"
-       " memory bounded on large bodies and the call add the rest: 1.31-1.38x"),
+       " memory bounded on large bodies and the call add the rest: 1.30-1.38x"),
     _t("body-url-snake-extract-limit-vs-plain",
        "the limit: strict snake twin + the usage's two __class__ assignments, vs plain Struct",
        "body/url-snake/limit-extract", "body/url-snake/msgspec", "max_ratio", None),

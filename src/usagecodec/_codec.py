@@ -10,11 +10,14 @@ How a decode runs (the design in one place):
    of the first dialect (for camel: the public class itself). A strict class never skips a
    value, so its nesting depth is bounded by the type: no depth check, no copy, no dict.
    For the snake dialect, the decoded twin becomes a public instance by class assignment.
-2. **Anything else** (unknown fields, another dialect under ``auto``, a byte-order mark, a
-   wrong input type, an error) takes the slow path, which normalises the input, bounds the
-   nesting depth itself (:data:`MAX_DEPTH`, never the interpreter's recursion limit), tries
-   the lenient classes and the other dialect, and turns whatever failed into one
-   :class:`UsageDecodeError` with a JSON path.
+   The hot paths are functions held in each codec's ``__dict__`` (see :mod:`._hot`); under
+   ``auto`` they are the instance's own and try first the dialect it last decoded (the
+   other dialect's strict class comes next, before the slow path).
+2. **Anything else** (unknown fields, a byte-order mark, a wrong input type, an error;
+   under ``auto``, a document neither strict class takes) takes the slow path, which
+   normalises the input, bounds the nesting depth itself (:data:`MAX_DEPTH`, never the
+   interpreter's recursion limit), tries the lenient classes and the other dialect, and
+   turns whatever failed into one :class:`UsageDecodeError` with a JSON path.
 """
 
 from __future__ import annotations
@@ -67,7 +70,8 @@ class UsageCodec:
 
     Args:
         wire: ``"camel"`` (default), ``"snake"`` or ``"auto"`` (either dialect per
-            document; camel is tried first and costs nothing extra).
+            document; each codec tries first the dialect it last decoded, so a run of
+            documents in one dialect costs what that dialect's codec costs).
         format: ``"json"`` (default) or ``"msgpack"``.
         strict: Reject unknown fields (naming them) and negative counts. By default unknown
             fields are ignored, as the official SDKs do.

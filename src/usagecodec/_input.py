@@ -30,7 +30,7 @@ __all__ = [
 
 Wire = Literal["camel", "snake", "auto"]
 """Wire dialect: ``camel`` (TypeScript SDK, reference page), ``snake`` (the HTTP API) or
-``auto`` (either, per document; camel is tried first)."""
+``auto`` (either, per document; the dialect a codec last decoded is tried first)."""
 Format = Literal["json", "msgpack"]
 """Serialisation format."""
 
