@@ -148,7 +148,14 @@ def extract_adopt(buf: Any) -> Any:
 # None for such a body without one, NOT_EXACT for anything else. A strict body has no other
 # top-level key than a body's, so it never reads as a usage too (the logging filter's test).
 
-NOT_EXACT: Any = type("NotExact", (), {"__repr__": lambda self: "NOT_EXACT"})()
+class _NotExact:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_EXACT"
+
+
+NOT_EXACT: Any = _NotExact()
 """What an ``_exact_body_usage`` function returns when no strict body class takes the input."""
 
 

@@ -225,7 +225,6 @@ def extract_method(plan: Plan[Body], general: Callable[[Any], Any], doc: str | N
         "extract_usage",
         doc,
         _fast=first.decode,
-        _caught=_CAUGHT,
         _general=general,
         _small=_bodyscan.SMALL,
         _unset=UNSET,

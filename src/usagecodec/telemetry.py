@@ -310,6 +310,7 @@ class UsageFilter(logging.Filter):
         self._decode = decoder.decode
         self._usage = decoder.usage
         self._exact = decoder.exact
+        self._encode = msgspec.json.encode
         self._reference = decoder.line
         self.usage_attr = usage_attr
         self.body_attr = body_attr
@@ -327,6 +328,13 @@ class UsageFilter(logging.Filter):
         if "usage_attributes" in d or "usage_error" in d:
             return True  # another filter (or handler) got here first
         kind = type(value)
+        if kind is dict and _shallow(value):  # _Decoder.decode, written out: then as bytes
+            try:
+                value = self._encode(value)
+            except Exception as exc:  # a value JSON cannot hold
+                d[_ERROR] = _describe(exc)
+                return True
+            kind = bytes
         if kind is bytes and 2 < len(value) <= 4096:  # _Decoder._bytes, written out
             if value[2] == 116:  # b'{"t...': most likely a bare usage (b'{"totalTokens"...)
                 try:
