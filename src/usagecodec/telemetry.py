@@ -136,9 +136,10 @@ class _Decoder:
 
     The reference meaning is ``LineDecoder``'s for text and that of the JSON encoding for a
     dict. Fast paths handle the common values (a ``Usage``, a usage or a response body as
-    ``bytes``, a plain dict) with the codec's public ``decode`` and ``extract_usage``; each
-    takes a shortcut only when it can tell that ``LineDecoder`` would return the same usage,
-    and hands the value to ``LineDecoder`` otherwise (so every error is its error).
+    ``bytes``, a plain dict) with the codec's ``decode``, ``extract_usage`` and, for a small
+    body, its strict body classes (``_exact_body_usage``); each takes a shortcut only when it
+    can tell that ``LineDecoder`` would return the same usage, and hands the value to
+    ``LineDecoder`` otherwise (so every error is its error).
     """
 
     def __init__(self, wire: Wire) -> None:
@@ -356,7 +357,7 @@ class UsageFilter(logging.Filter):
                 return True
             if value is None:
                 return True
-        # What _annotate() does, written out: this is the filter's whole cost for a Usage.
+        # The record's attributes, written out: this is the filter's whole cost for a Usage.
         details = value.input_tokens_details
         total = value.total_tokens
         inp = value.input_tokens
@@ -391,19 +392,6 @@ class UsageFilter(logging.Filter):
         except Exception as exc:  # never break logging, whatever the value
             d[_ERROR] = _describe(exc)
             return None
-
-    def _annotate(self, d: dict[str, Any], usage: Usage) -> None:
-        """Set the usage's attributes in a record's ``__dict__`` (as :meth:`filter` does)."""
-        attrs = usage.otel_attributes()
-        d[_DONE] = attrs
-        d["usage_total_tokens"] = usage.total_tokens
-        d["usage_input_tokens"] = usage.input_tokens
-        d["usage_output_tokens"] = usage.output_tokens
-        details = usage.input_tokens_details
-        d["usage_text_tokens"] = details.text_tokens
-        d["usage_image_tokens"] = details.image_tokens
-        if self.otel_names:
-            d.update(attrs)
 
 
 # The attributes every LogRecord has, and those of ours that the JSON output renames.
