@@ -21,6 +21,8 @@ from usagecodec import telemetry as ul
 USAGE = Usage(8105, 7451, 654, InputTokensDetails(5950, 1501))
 CAMEL = UsageCodec("camel").encode(USAGE)
 SNAKE = UsageCodec("snake").encode(USAGE)
+OTHER = Usage(30, 20, 10, InputTokensDetails(15, 5))
+"""Another usage: a record holding two usages tells which one a shortcut took."""
 BODY = msgspec.json.encode(
     {"created": 1, "data": [{"b64_json": "QUJD" * 5000}], "usage": msgspec.json.decode(SNAKE)}
 )
@@ -657,6 +659,12 @@ class TestFilterEquivalence:
             _big_body(SNAKE)[:-1],
             _big_body(SNAKE).replace(b"QUJD", b"QU\x01D", 1),
             _big_body(SNAKE, size=100_000)[:-2] + b"," + CAMEL[1:] + b"}",
+            # A long body that is also a bare usage (top-level usage keys, another usage):
+            # it is the bare usage; small and long, both dialects.
+            _big_body(SNAKE)[:-1] + b"," + UsageCodec("snake").encode(OTHER)[1:],
+            _big_body(CAMEL)[:-1] + b"," + UsageCodec("camel").encode(OTHER)[1:],
+            BODY[:-1] + b"," + UsageCodec("snake").encode(OTHER)[1:],
+            _big_body(SNAKE).replace(b'"b64_json":"', b'"b64_json":"\"'),
             CAMEL + b" " * 5000,
             b"[" * 100_000,
             b'{"a":' * 50_000,

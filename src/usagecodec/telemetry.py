@@ -62,6 +62,8 @@ from usagecodec._hot import NOT_EXACT as _NOT_EXACT
 from usagecodec._line import LineDecoder
 from usagecodec._models import PostV2ProxyImagesVariationsResponseBody as ResponseBody
 from usagecodec._models import PostV2ProxyImagesVariationsUsage as Usage
+from usagecodec._scan import ScanError as _ScanError
+from usagecodec._scan import prescan as _prescan
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import Histogram, Meter
@@ -203,7 +205,17 @@ class _Decoder:
                 return self.line(data)
             return usage  # type: ignore[no-any-return]
         # A long record: LineDecoder tries it as a body first, then as a usage only when the
-        # body decodes and has a top-level usage key.
+        # body decodes and has a top-level usage key. First, as extract_usage does, its long
+        # strings are validated in bulk and emptied (_scan.prescan: the rest parses as the
+        # whole would); a strict body class that reads the rest proves there is no such key.
+        try:
+            remainder = _prescan(data)
+        except _ScanError:
+            remainder = None
+        if remainder is not None:
+            usage = self.exact(remainder)
+            if usage is not _NOT_EXACT:
+                return usage  # type: ignore[no-any-return]
         try:
             usage = self.extract(data)
         except UsageDecodeError:
