@@ -129,7 +129,6 @@ def _describe(exc: BaseException) -> str:
 
 _SMALL = 4096
 """Values up to this size are tried as a bare usage first (as ``LineDecoder`` does)."""
-_B64_KEY = b'"b64_json"'
 _SCALARS = frozenset([int, str, float, bool, type(None)])
 
 
@@ -208,19 +207,22 @@ class _Decoder:
         # body decodes and has a top-level usage key. First, as extract_usage does, its long
         # strings are validated in bulk and emptied (_scan.prescan: the rest parses as the
         # whole would); a strict body class that reads the rest proves there is no such key.
+        # Otherwise the usage comes from extract_usage (of the rest: the same answer, or an
+        # error for both) and the rest's keys are counted (see _no_usage_keys).
         try:
             remainder = _prescan(data)
         except _ScanError:
-            remainder = None
+            remainder = None  # an invalid long string: extract_usage decides what it means
         if remainder is not None:
             usage = self.exact(remainder)
             if usage is not _NOT_EXACT:
                 return usage  # type: ignore[no-any-return]
+        rest = data if remainder is None else remainder
         try:
-            usage = self.extract(data)
+            usage = self.extract(rest)
         except UsageDecodeError:
             return self.line(data)
-        if _no_usage_keys(_without_images(data), usage is not None):
+        if _no_usage_keys(rest, usage is not None):
             return usage
         return self.line(data)
 
@@ -242,36 +244,6 @@ def _no_usage_keys(body: bytes, has_usage: bool) -> bool:
 
 
 _USAGE_OKENS = 6
-
-
-def _without_images(data: bytes) -> bytes:
-    """``data`` with its long ``b64_json`` strings emptied: the same keys at every level.
-
-    Only for a document known to be valid JSON. Without any backslash in it, every ``"``
-    opens or closes a string, so ``"b64_json"`` followed by a colon is a key whose value, a
-    string, ends at the next ``"``. Anything else is returned unchanged.
-    """
-    if b"\\" in data:
-        return data
-    parts = []
-    start = 0
-    find = data.find
-    while True:
-        key = find(_B64_KEY, start, start + 1024)
-        if key < 0:
-            break
-        opening = find(b'"', key + len(_B64_KEY))
-        if opening < 0 or data[key + len(_B64_KEY) : opening].strip(b" \t\r\n") != b":":
-            break
-        closing = find(b'"', opening + 1)
-        if closing < 0:
-            break
-        parts.append(data[start : opening + 1])
-        start = closing
-    if not parts:
-        return data
-    parts.append(data[start:])
-    return b"".join(parts)
 
 
 def _shallow(value: dict[Any, Any]) -> bool:
