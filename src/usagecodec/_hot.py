@@ -74,6 +74,8 @@ _slow_body: Callable[[Any], Any]
 _miss_usage: Callable[[Any, bool], Any]
 _miss_body: Callable[[Any, bool, bool], Any]
 _extract: Callable[[Any], Any]
+_adopt_usage: Callable[[Any], Any]
+_adopt_body: Callable[[Any], Any]
 _not_exact: Any
 
 
@@ -315,10 +317,7 @@ def auto_miss_usage(buf: Any, tried_snake: bool) -> Any:
     except _caught:
         return _slow_usage(buf)
     snake = _snake = not tried_snake
-    if snake:
-        obj.input_tokens_details.__class__ = _details
-        obj.__class__ = _usage
-    return obj
+    return _adopt_usage(obj) if snake else obj
 
 
 def auto_decode_response(buf: Any) -> Any:
@@ -374,18 +373,12 @@ def auto_miss_body(buf: Any, tried_snake: bool, extracting: bool) -> Any:
     except Exception:
         return _extract(buf) if extracting else _slow_body(buf)
     snake = _snake = not tried_snake
+    if not extracting:
+        return _adopt_body(obj) if snake else obj
     usage = obj.usage
-    if snake:
-        if usage is not _unset:
-            usage.input_tokens_details.__class__ = _details
-            usage.__class__ = _usage
-        if not extracting:
-            for item in obj.data:
-                item.__class__ = _data
-            obj.__class__ = _body
-    if extracting:
-        return None if usage is _unset else usage
-    return obj
+    if usage is _unset:
+        return None
+    return _adopt_usage(usage) if snake else usage
 
 
 def bind(template: Callable[..., Any], name: str, doc: str | None, **values: Any) -> Any:

@@ -262,6 +262,9 @@ def adaptive(
         "_details": Details,
         "_usage": Usage,
         "_body": Body,
+        # A miss (a change of dialect) is rare: it adopts through the shared functions.
+        "_adopt_usage": ADOPT[Usage],
+        "_adopt_body": ADOPT[Body],
     }
     bind = functools.partial(_hot.bind_to, namespace)
     namespace["_miss_usage"] = bind(_hot.auto_miss_usage, "_miss_usage", None)
